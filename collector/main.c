@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c -- kcatch entry point: dispatch to a subcommand. Nothing else.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *text;
+};
+
+static const struct command commands[] = {
+	{"parse", cmd_parse, "classify kernel logs: kcatch parse [--json] FILE..."},
+};
+
+/* Print the command list. */
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: kcatch COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].text);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CMD_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CMD_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "kcatch: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return CMD_EXIT_USAGE;
+}
