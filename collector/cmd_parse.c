@@ -79,20 +79,69 @@ print_json_row(const char *file, const struct kr_report *r)
 	return 0;
 }
 
+/* Reports of interleaved callers finish out of order; print them in the
+ * order they start. Pending reports are bounded: past PENDING_MAX they are
+ * printed as they are. */
+#define PENDING_MAX 4096
+
+struct pending {
+	struct kr_report **r;
+	size_t n, cap;
+};
+
 static int
-drain(struct kr_ctx *ctx, const char *file, bool json, size_t *count)
+by_first_line(const void *a, const void *b)
+{
+	const struct kr_report *x = *(struct kr_report *const *)a;
+	const struct kr_report *y = *(struct kr_report *const *)b;
+
+	return x->first_line < y->first_line ? -1
+					      : x->first_line > y->first_line;
+}
+
+static int
+print_pending(struct pending *p, const char *file, bool json, size_t *count)
+{
+	size_t i;
+	int rc = 0;
+
+	if (p->n > 1)
+		qsort(p->r, p->n, sizeof(*p->r), by_first_line);
+	for (i = 0; i < p->n; i++) {
+		if (json) {
+			if (print_json_row(file, p->r[i]) < 0)
+				rc = -1;
+		} else
+			print_table_row(file, p->r[i]);
+		(*count)++;
+		kr_report_free(p->r[i]);
+	}
+	p->n = 0;
+	return rc;
+}
+
+static int
+drain(struct kr_ctx *ctx, struct pending *p, const char *file, bool json,
+    size_t *count)
 {
 	struct kr_report *r;
 	int rc = 0;
 
 	while ((r = kr_next(ctx)) != NULL) {
-		if (json) {
-			if (print_json_row(file, r) < 0)
-				rc = -1;
-		} else
-			print_table_row(file, r);
-		(*count)++;
-		kr_report_free(r);
+		if (p->n == p->cap) {
+			size_t nc = p->cap ? p->cap * 2 : 16;
+			struct kr_report **nr = realloc(p->r, nc * sizeof(*nr));
+
+			if (nr == NULL) {
+				kr_report_free(r);
+				return -1;
+			}
+			p->r = nr;
+			p->cap = nc;
+		}
+		p->r[p->n++] = r;
+		if (p->n >= PENDING_MAX)
+			rc |= print_pending(p, file, json, count);
 	}
 	return rc;
 }
@@ -104,6 +153,7 @@ parse_file(const char *path, bool json, const struct kr_config *cfg,
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	struct kr_ctx *ctx = NULL;
+	struct pending pend = {0};
 	char *line = NULL, *cause = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -122,7 +172,8 @@ parse_file(const char *path, bool json, const struct kr_config *cfg,
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		kr_feed_text(ctx, line, (size_t)n, 0, ++lineno);
-		drain(ctx, path, json, count);
+		if (drain(ctx, &pend, path, json, count) < 0)
+			goto oom;
 	}
 	if (ferror(f)) {
 		fprintf(stderr, "kcatch parse: %s: read error: %s\n", path,
@@ -130,10 +181,16 @@ parse_file(const char *path, bool json, const struct kr_config *cfg,
 		goto out;
 	}
 	kr_flush(ctx);
-	rc = drain(ctx, path, json, count);
-	if (rc < 0)
-		fprintf(stderr, "kcatch parse: %s: out of memory\n", path);
+	if (drain(ctx, &pend, path, json, count) < 0 ||
+	    print_pending(&pend, path, json, count) < 0)
+		goto oom;
+	rc = 0;
+	goto out;
+oom:
+	fprintf(stderr, "kcatch parse: %s: out of memory\n", path);
 out:
+	print_pending(&pend, path, json, count);
+	free(pend.r);
 	free(cause);
 	free(line);
 	kr_free(ctx);

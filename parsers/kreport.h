@@ -105,7 +105,7 @@ struct kr_config {
 	int64_t quiet_ms;     /* close an open report after this silence */
 	unsigned max_lines;   /* close a report after this many lines */
 };
-#define KR_DEFAULT_QUIET_MS 2000
+#define KR_DEFAULT_QUIET_MS 750
 #define KR_DEFAULT_MAX_LINES 1000
 
 /* One input line. */

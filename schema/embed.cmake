@@ -1,5 +1,5 @@
 # Turn schema/NNNN_*.sql into a C array of {version, sql} (run by CMake -P).
-set(out "/* Generated from schema/*.sql by schema/embed.cmake. */\n")
+set(out "/* Generated from the schema migrations by schema/embed.cmake. */\n")
 string(APPEND out "#include <stddef.h>\n")
 string(APPEND out "struct schema_migration { int version; const char *name; const char *sql; };\n")
 string(APPEND out "const struct schema_migration schema_migrations[] = {\n")
