@@ -809,8 +809,10 @@ feed_one(struct kr_ctx *ctx, const char *text, size_t len, int64_t recv_ms,
 	s->recv_ms = recv_ms;
 	s->ktime_us = ktime_us >= 0 ? ktime_us : nm.ktime_us;
 	if (caller && *caller) {
-		strncpy(s->caller, caller, sizeof(s->caller) - 1);
-		s->caller[sizeof(s->caller) - 1] = '\0';
+		size_t cl = strnlen(caller, sizeof(s->caller) - 1);
+
+		memcpy(s->caller, caller, cl);
+		s->caller[cl] = '\0';
 	} else
 		memcpy(s->caller, nm.caller, sizeof(s->caller));
 	s->used = false;
