@@ -22,7 +22,11 @@
 
 #define ARCHIVE_MAGIC "KCATCH-ARCHIVE/1" /* type of the first record */
 #define ARCHIVE_HDR_MAX 256	/* longest record header line, '\n' incl. */
-#define ARCHIVE_LEVEL 6		/* zlib level: ~10x on console text */
+#define ARCHIVE_LEVEL 3		/* zlib level: fast; the writer thread is
+				   shared by every board */
+#define ARCHIVE_WINDOW_LOG 13	/* 8 KiB history: a few dozen console lines */
+#define ARCHIVE_MEM_LEVEL 5	/* ~48 KiB of zlib state per open archive,
+				   so 256 boards stay well under 64 MB */
 #define ARCHIVE_WRITE_AT 65536	/* write out compressed bytes past this */
 #define ARCHIVE_READ_CHUNK 65536 /* compressed bytes read per read(2) */
 #define ARCHIVE_INFLATE_MAX (256u << 10) /* inflate this much at a time */
@@ -352,7 +356,8 @@ writer_create(const char *path, const char *relpath, const char *board,
 	w->relpath = strdup(relpath);
 	if (w->path == NULL || w->relpath == NULL)
 		goto fail_nomem;
-	w->z = zbuf_deflate_new(ZBUF_GZIP, ARCHIVE_LEVEL, cause);
+	w->z = zbuf_deflate_new_sized(ZBUF_GZIP, ARCHIVE_LEVEL,
+	    ARCHIVE_WINDOW_LOG, ARCHIVE_MEM_LEVEL, cause);
 	if (w->z == NULL)
 		goto fail;
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

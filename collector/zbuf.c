@@ -119,10 +119,18 @@ window_bits(enum zbuf_format fmt)
 struct zbuf_deflate *
 zbuf_deflate_new(enum zbuf_format fmt, int level, char **cause)
 {
-	struct zbuf_deflate *z;
-	int ret;
+	return zbuf_deflate_new_sized(fmt, level, MAX_WBITS, 8, cause);
+}
 
-	if (fmt == ZBUF_AUTO || level < -1 || level > 9) {
+struct zbuf_deflate *
+zbuf_deflate_new_sized(enum zbuf_format fmt, int level, int window_log,
+    int mem_level, char **cause)
+{
+	struct zbuf_deflate *z;
+	int ret, wb;
+
+	if (fmt == ZBUF_AUTO || level < -1 || level > 9 || window_log < 9 ||
+	    window_log > MAX_WBITS || mem_level < 1 || mem_level > 9) {
 		set_cause(cause, "deflate", Z_STREAM_ERROR, NULL);
 		return NULL;
 	}
@@ -131,7 +139,10 @@ zbuf_deflate_new(enum zbuf_format fmt, int level, char **cause)
 		set_cause(cause, "deflate", Z_MEM_ERROR, NULL);
 		return NULL;
 	}
-	ret = deflateInit2(&z->zs, level, Z_DEFLATED, window_bits(fmt), 8,
+	/* same framing as window_bits(fmt), smaller window */
+	wb = window_bits(fmt);
+	wb = wb < 0 ? -window_log : wb - MAX_WBITS + window_log;
+	ret = deflateInit2(&z->zs, level, Z_DEFLATED, wb, mem_level,
 	    Z_DEFAULT_STRATEGY);
 	if (ret != Z_OK) {
 		set_cause(cause, "deflate init", ret, NULL);

@@ -54,6 +54,15 @@ struct zbuf_deflate *zbuf_deflate_new(enum zbuf_format fmt, int level,
     char **cause);
 
 /*
+ * Same, with zlib's memory knobs: window_log 9..15 (history 2^n bytes) and
+ * mem_level 1..9. zlib then needs about 2^(window_log+2) + 2^(mem_level+9)
+ * bytes instead of ~256 KiB, which matters with one stream per board.
+ * Any inflater reads the result (a smaller window is always accepted).
+ */
+struct zbuf_deflate *zbuf_deflate_new_sized(enum zbuf_format fmt, int level,
+    int window_log, int mem_level, char **cause);
+
+/*
  * Compress len bytes; whatever output zlib produces is appended to out
  * (often nothing: zlib buffers until a block is full). 0 or -1.
  */

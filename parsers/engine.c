@@ -30,6 +30,7 @@
 struct crule {
 	pcre2_code *hdr;
 	pcre2_code *end;
+	pcre2_code *frame;
 };
 
 struct pref {
@@ -112,6 +113,12 @@ global_init(void)
 		if (kr_rules[i].end) {
 			G.rules[i].end = compile(kr_rules[i].end, &G.error);
 			if (G.rules[i].end == NULL)
+				return;
+		}
+		if (kr_rules[i].frame_re) {
+			G.rules[i].frame = compile(kr_rules[i].frame_re,
+			    &G.error);
+			if (G.rules[i].frame == NULL)
 				return;
 		}
 		if (!add_prefixes(i))
@@ -292,6 +299,20 @@ kr_header_group(const struct kr_rule *rule, const char *text, size_t len,
 	bool m;
 
 	match_groups(G.rules[ri].hdr, text, len, &name, &out, 1, &m);
+	return out;
+}
+
+char *
+kr_frame_re_group(const struct kr_rule *rule, const char *text, size_t len)
+{
+	size_t ri = (size_t)(rule - kr_rules);
+	const char *name = "func";
+	char *out = NULL;
+	bool m;
+
+	if (G.rules[ri].frame == NULL)
+		return NULL;
+	match_groups(G.rules[ri].frame, text, len, &name, &out, 1, &m);
 	return out;
 }
 
@@ -616,6 +637,8 @@ absorbs(const struct kr_open *o, const struct kr_rule *h)
 		return true;
 	if ((f & KR_F_ABSORB_DIE) && (h->flags & KR_F_DIE))
 		return true;
+	if ((h->flags & KR_F_ADDENDUM) && h->cls == o->rule->cls)
+		return true;
 	/* x86 "kernel BUG at" from list_debug under BUG_ON_DATA_CORRUPTION */
 	if (o->rule->cls == KR_CLASS_BUG && (h->flags & KR_F_DIE))
 		return true;
@@ -707,7 +730,7 @@ panic_refers(const struct slot *cur, int ri)
 {
 	char *reason = kr_header_group(&kr_rules[ri], cur->text, cur->len,
 	    "reason");
-	bool r = reason && kr_panic_reason_refers(reason);
+	bool r = reason && kr_panic_reason_attaches(reason);
 
 	free(reason);
 	return r;

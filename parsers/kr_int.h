@@ -29,7 +29,7 @@
 #define KR_F_NO_FRAME	  0x2000 /* report names no function */
 #define KR_F_SKIP_IRQ	  0x4000 /* guilty frame not from <IRQ>/<NMI> */
 #define KR_F_WARN	  0x8000 /* the generic WARNING: rule */
-#define KR_F_FRAME_STACK_FIRST 0x10000 /* stack before header func */
+#define KR_F_ADDENDUM	  0x10000 /* only adds to an open report of its class */
 
 /* Skip-list groups (bit mask) for the guilty frame. */
 #define KR_SKIP_COMMON	0x001
@@ -53,6 +53,7 @@ struct kr_rule {
 	const char *subtype;  /* fixed subtype; NULL: (?<subtype>) group */
 	const char *title;    /* template, see report.c expand_title() */
 	const char *end;      /* end-marker pattern or NULL */
+	const char *frame_re; /* (?<func>) searched in the body first, or NULL */
 	unsigned flags;	      /* KR_F_* */
 	unsigned skip;	      /* KR_SKIP_* groups for the guilty frame */
 	const char *text;     /* one sentence for docs and tools */
@@ -63,6 +64,8 @@ extern const size_t kr_nrules;
 
 /* Panic reasons that only say "an earlier report happened". */
 bool kr_panic_reason_refers(const char *reason);
+/* ... or follow from the report just before them (attach to it). */
+bool kr_panic_reason_attaches(const char *reason);
 
 /* normalize.c */
 struct kr_norm {
@@ -113,6 +116,10 @@ struct kr_report *kr_build_report(const struct kr_open *o);
  * named group @name into a malloc'd string (NULL if unset). */
 char *kr_header_group(const struct kr_rule *rule, const char *text,
     size_t len, const char *name);
+
+/* Search a rule's frame_re in text; malloc'd (?<func>) or NULL. */
+char *kr_frame_re_group(const struct kr_rule *rule, const char *text,
+    size_t len);
 
 /* report.c helpers used by engine.c as well */
 bool kr_is_frame_line(const char *s, size_t len);

@@ -32,6 +32,7 @@ enum {
 	FP_HUNG_IDENT,
 	FP_MIGHT,
 	FP_KMEMLEAK,
+	FP_OLD_PID,
 	FP__COUNT
 };
 
@@ -52,13 +53,18 @@ const char *const kr_field_patterns[] = {
 	[FP_PF] = "^#PF: (?:supervisor|user) (?<access>read|write|instruction"
 		  " fetch) access",
 	[FP_WNR] = "^\\s*WnR = (?<wnr>[01])",
-	[FP_LOCKDEP_TASK] = "^(?<task>.+)/(?<pid>\\d+) is trying to ",
+	[FP_LOCKDEP_TASK] = "^(?<task>.+?)/(?<pid>\\d+) (?:is trying to |is "
+			    "leaving the kernel|is exiting|is freeing|just "
+			    "changed|has |is still)",
 	[FP_LOCKDEP_IDENT] = "^(?<release>\\d+\\.\\d+\\S*) #\\d+ (?:Not "
 			     "tainted|Tainted:)",
 	[FP_HUNG_IDENT] = "^\\s+(?:Not tainted|Tainted: [A-Z ]*?) +"
 			  "(?<release>\\d\\S*) #",
 	[FP_MIGHT] = "pid: (?<pid>\\d+), name: (?<task>.+?)\\s*$",
 	[FP_KMEMLEAK] = "^\\s*comm \"(?<task>.*)\", pid (?<pid>\\d+)",
+	/* 3.x dump_stack: "Pid: 1, comm: swapper/0 Not tainted 3.4.0 #1" */
+	[FP_OLD_PID] = "^Pid: (?<pid>\\d+), comm: (?<task>.*?) (?:Not tainted|"
+		       "Tainted: (?<taint>[A-Z ]*?)) +(?<release>\\S+) #",
 };
 const size_t kr_nfield_patterns = FP__COUNT;
 
@@ -87,12 +93,18 @@ static const char *const skip_common[] = {
     "exc_divide_error", "asm_exc_divide_error", "check_panic_on_warn",
     "__stack_chk_fail", "warn_bogus_irq_restore", "arm64_serror_panic",
     "do_serror", "el1h_64_error*", "el1_error", "__show_stack",
-    "print_modules", "debug_locks_off", NULL};
+    "print_modules", "debug_locks_off", "memcpy*", "memset*", "memmove*",
+    "__memcpy*", "__memset*", "__memmove*", "memcmp", "strlen", "strnlen",
+    "strcpy", "strncpy", "strscpy*", "strcmp", "strncmp", "nmi_panic",
+    "handle_bad_stack", "__bad_stack", NULL};
 static const char *const skip_sanitizer[] = {
-    "kasan_*", "__kasan_*", "__asan_*", "__hwasan_*", "check_region_inline",
+    "kasan_*", "__kasan_*", "___kasan_*", "____kasan_*", "__asan_*", "__hwasan_*", "check_region_inline",
     "check_memory_region*", "print_address_description*", "print_report",
     "describe_object*", "kfence_*", "__kfence_*", "kcsan_*", "__kcsan_*",
-    "__tsan_*", "ubsan_*", "__ubsan_*", "ubsan_epilogue", "kmsan_*",
+    "__tsan_*", "ubsan_*", "__ubsan_*", "ubsan_epilogue", "handle_overflow",
+    "handle_null_ptr_deref", "handle_misaligned_access",
+    "handle_object_size_mismatch", "ubsan_type_mismatch_common",
+    "val_to_string", "kmsan_*",
     "__msan_*", "memcpy", "memset", "memmove", "__memcpy", "__memset",
     "__memmove", "memcmp", "strlen", "strnlen", "strcpy", "strncpy",
     "strscpy", "strcmp", "strncmp", "__fortify_*", "fortify_*",
@@ -115,7 +127,11 @@ static const char *const skip_lock[] = {
     "mark_usage", "print_lock*", "debug_check_no_locks_*",
     "check_irq_usage", "check_deadlock", "print_deadlock_bug",
     "valid_state", "mark_held_locks", "lock_is_held_type",
-    "lockdep_rcu_suspicious", "spin_lock*", "spin_unlock*", "read_lock*",
+    "lockdep_rcu_suspicious", "print_unlock_imbalance_bug",
+    "register_lock_class", "assign_lock_key", "look_up_lock_class",
+    "__lockdep_init_map*", "lockdep_init_map*", "print_lock_nested_lock_not_held",
+    "print_freed_lock_bug", "print_held_locks_bug", "hlock_class",
+    "spin_lock*", "spin_unlock*", "read_lock*",
     "write_lock*", "preempt_count_*", "lock_timer_base", NULL};
 static const char *const skip_sched[] = {
     "__schedule", "schedule", "schedule_timeout*", "schedule_preempt*",
@@ -143,7 +159,13 @@ static const char *const skip_alloc[] = {
     "__alloc_skb", "prepare_alloc_pages", "get_page_from_freelist",
     "__might_fault", "should_fail*", "fs_reclaim_*", "might_alloc",
     "alloc_debug_processing", "set_track*", "get_partial*", "__stack_depot*",
-    "stack_depot_*", "check_bytes_and_report", "check_object", NULL};
+    "stack_depot_*", "check_bytes_and_report", "check_object",
+    "kvasprintf*", "kasprintf", "kobject_set_name_vargs", "dev_set_name",
+    "kstrdup_const", "kstrndup", "kmemdup_nul", "__kernel_unpoison_pages",
+    "kernel_unpoison_pages", "unpoison_page", "check_poison_mem",
+    "post_alloc_hook", "prep_new_page", "rmqueue*", "__rmqueue*",
+    "poison_error", "check_element*", "__check_element", "mempool_alloc*",
+    "mempool_free*", "remove_element", "add_element", NULL};
 static const char *const skip_free[] = {
     "kfree*", "__kfree*", "kmem_cache_free*", "__kmem_cache_free*",
     "slab_free*", "__slab_free*", "do_slab_free", "free_debug_processing",
@@ -155,7 +177,8 @@ static const char *const skip_free[] = {
     "free_page_is_bad*", "bad_page", "kmemleak_free*", "___cache_free",
     "__cache_free", "kfree_sensitive", "check_free_page*",
     "free_tail_page_prepare", "__put_page", "put_page", "folio_put",
-    "__folio_put", NULL};
+    "__folio_put", "print_bad_pte", "bad_page", "check_new_page*",
+    "page_remove_rmap", "zap_pte_range_fail", NULL};
 static const char *const skip_list[] = {
     "__list_add_valid*", "__list_del_entry_valid*", "__list_add",
     "list_add*", "list_del*", "__list_del_entry*", "list_move*",
@@ -483,6 +506,10 @@ first_good_frame(const struct kr_report *r, const bool *irq, unsigned skip,
 	/* every frame was irq context: take the first acceptable one */
 	if (skip_irq)
 		return first_good_frame(r, irq, skip, false);
+	/* a remote task's stack may be all "? " (nohz_full): use them */
+	for (i = 0; i < r->nframes; i++)
+		if (r->frames[i].func && !skipped(r->frames[i].func, skip))
+			return r->frames[i].func;
 	return NULL;
 }
 
@@ -598,6 +625,8 @@ extract_fields(const struct kr_open *o, struct kr_report *r)
 			continue;
 		if (sstarts(t, n, "CPU: "))
 			apply_fields(r, FP_CPU, t, n);
+		else if (sstarts(t, n, "Pid: "))
+			apply_fields(r, FP_OLD_PID, t, n);
 		else if (sstarts(t, n, "Hardware name: "))
 			apply_fields(r, FP_HW, t, n);
 		else if (sstarts(t, n, "Read ") || sstarts(t, n, "Write ")) {
@@ -613,7 +642,8 @@ extract_fields(const struct kr_open *o, struct kr_report *r)
 			apply_fields(r, FP_PF, t, n);
 		else if (memmem(t, n, "WnR = ", 6))
 			apply_fields(r, FP_WNR, t, n);
-		else if (memmem(t, n, " is trying to ", 14))
+		else if (memmem(t, n, " is ", 4) || memmem(t, n, " just ", 6) ||
+		    memmem(t, n, " has ", 5))
 			apply_fields(r, FP_LOCKDEP_TASK, t, n);
 		else if (memmem(t, n, " #", 2) && memmem(t, n, "ainted", 6)) {
 			apply_fields(r, FP_LOCKDEP_IDENT, t, n);
@@ -639,8 +669,6 @@ static const struct remap remaps[] = {
     {"double-free or invalid-free", "double-free", NULL},
     {"invalid free", "invalid-free", NULL},
     {"invalid", "invalid-access", NULL},
-    {"Left Redzone overwritten", "redzone-overwritten", NULL},
-    {"Right Redzone overwritten", "redzone-overwritten", NULL},
     {"Redzone overwritten", "redzone-overwritten", NULL},
     {"Slab has", "free-count-mismatch", "free count mismatch"},
     {"Wrong object count", "wrong-object-count", "Wrong object count"},
@@ -681,6 +709,18 @@ cut_numbers(const char *s)
 	return out;
 }
 
+/* Copy without trailing blanks (a panic reason as printed). */
+static char *
+trimmed(const char *s)
+{
+	char *o = strdup(s);
+	size_t l = o ? strlen(o) : 0;
+
+	while (l && (o[l - 1] == ' ' || o[l - 1] == '\t'))
+		o[--l] = '\0';
+	return o;
+}
+
 /* "free active" -> "free-active"; digits and punctuation collapse. */
 static char *
 slugify(const char *s)
@@ -708,9 +748,15 @@ find_remap(const char *kind)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(remaps) / sizeof(remaps[0]); i++)
-		if (!strncmp(kind, remaps[i].from, strlen(remaps[i].from)))
+	for (i = 0; i < sizeof(remaps) / sizeof(remaps[0]); i++) {
+		size_t l = strlen(remaps[i].from);
+
+		/* whole words: "invalid" must not catch "invalid-free" */
+		if (!strncmp(kind, remaps[i].from, l) &&
+		    (kind[l] == '\0' || kind[l] == ' ' || kind[l] == '.' ||
+			kind[l] == ':' || kind[l] == ','))
 			return &remaps[i];
+	}
 	return NULL;
 }
 
@@ -891,6 +937,17 @@ pick_frame(const struct kr_open *o, struct kr_report *r, const bool *irq,
 
 	if (f & KR_F_NO_FRAME)
 		return strdup("");
+	if (o->rule->frame_re) {
+		size_t i, n;
+
+		for (i = o->hdr_line + 1; i < o->nlines; i++) {
+			const char *t = line_at(o, i, &n);
+			char *g = kr_frame_re_group(o->rule, t, n);
+
+			if (g)
+				return clean_func(g);
+		}
+	}
 	if ((f & KR_F_FRAME_HDR) && h->func && !skipped(h->func, skip))
 		return strdup(h->func);
 	if ((f & KR_F_FRAME_AT) && frame_from_at(o, buf, sizeof(buf)) &&
@@ -911,6 +968,22 @@ pick_frame(const struct kr_open *o, struct kr_report *r, const bool *irq,
 	return strdup("");
 }
 
+/* A stall whose grace-period kthread starved is a different bug (the
+ * kthread never ran) than a CPU stuck in the kernel. */
+static bool
+rcu_starved(const struct kr_open *o)
+{
+	size_t i, n;
+
+	for (i = o->hdr_line; i < o->nlines; i++) {
+		const char *t = line_at(o, i, &n);
+
+		if (memmem(t, n, " kthread starved for ", 21))
+			return true;
+	}
+	return false;
+}
+
 static void
 decide_subtype(const struct kr_open *o, struct kr_report *r, struct hdr *h,
     char **kindwords)
@@ -921,6 +994,10 @@ decide_subtype(const struct kr_open *o, struct kr_report *r, struct hdr *h,
 	*kindwords = NULL;
 	if (!strcmp(o->rule->name, "ubsan-old")) {
 		r->subtype = ubsan_old_subtype(o);
+		return;
+	}
+	if (r->cls == KR_CLASS_RCU_STALL && rcu_starved(o)) {
+		r->subtype = strdup("kthread-starved");
 		return;
 	}
 	if (o->rule->subtype) {
@@ -1085,8 +1162,8 @@ kr_build_report(const struct kr_open *o)
 
 		r->title = expand_title(o->rule->title, keys, vals, 7);
 	}
-	if (o->panic_reason && !(o->rule->flags & KR_F_PANIC))
-		r->panic = cut_numbers(o->panic_reason);
+	if (o->panic_reason)
+		r->panic = trimmed(o->panic_reason);
 	if (r->frame)
 		decide_corrupted(o, r, &h);
 	join_text(o, r);

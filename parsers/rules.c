@@ -249,7 +249,7 @@ const struct kr_rule kr_rules[] = {
 	    .header = "^BUG: (?<kind>(?<lk>spinlock|rwlock) (?:bad magic|"
 		      "recursion|wrong owner|wrong CPU|already unlocked|"
 		      "lockup suspected|cpu recursion|[a-z ]+?))"
-		      " on CPU#(?<cpu>\\d+), (?<task>.+?)/(?<pid>\\d+)",
+		      " on CPU#(?<cpu>\\d+), (?<task>.+)/(?<pid>\\d+)(?:, |$)",
 	    .subtype = NULL, .title = "BUG: {kind}" IN_FRAME,
 	    .flags = KR_F_TRACE_END | KR_F_NEED_FRAME,
 	    .skip = KR_SKIP_COMMON | KR_SKIP_LOCK,
@@ -373,6 +373,16 @@ const struct kr_rule kr_rules[] = {
 	    .skip = KR_SKIP_COMMON,
 	    .text = "x86 double fault (usually a stack overflow)"),
 
+	RULE(.name = "arm64-stack-overflow", .cls = KR_CLASS_STACK_CORRUPTION,
+	    .prefix = "Insufficient stack space",
+	    .header = "^Insufficient stack space to handle exception",
+	    .subtype = "stack-overflow",
+	    .title = "kernel stack overflow" IN_FRAME,
+	    .flags = KR_F_ABSORB_DIE | KR_F_FRAME_PC | KR_F_NEED_FRAME |
+		     KR_F_TRACE_END,
+	    .skip = KR_SKIP_COMMON,
+	    .text = "arm64 handle_bad_stack(): kernel stack overflow"),
+
 	/* ---- lockups, stalls, hangs: kernel/watchdog*.c,
 	 *      kernel/rcu/tree_stall.h, kernel/hung_task.c,
 	 *      kernel/workqueue.c ---- */
@@ -390,8 +400,7 @@ const struct kr_rule kr_rules[] = {
 	    .header = "^(?:(?:NMI )?watchdog: )?(?:CPU\\d+: )?Watchdog detected"
 		      " hard LOCKUP on cpu (?<cpu>\\d+)",
 	    .subtype = "", .title = "BUG: hard lockup" IN_FRAME,
-	    .flags = KR_F_TRACE_END | KR_F_FRAME_PC | KR_F_FOREIGN |
-		     KR_F_SKIP_IRQ,
+	    .flags = KR_F_TRACE_END | KR_F_FRAME_PC | KR_F_FOREIGN,
 	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ | KR_SKIP_LOCK,
 	    .text = "CPU stuck with interrupts off"),
 	RULE(.name = "rcu-self", .cls = KR_CLASS_RCU_STALL,
@@ -400,7 +409,7 @@ const struct kr_rule kr_rules[] = {
 	    .subtype = "self-detected",
 	    .title = "INFO: rcu detected stall" IN_FRAME,
 	    .flags = KR_F_FOREIGN | KR_F_FRAME_PC | KR_F_SKIP_IRQ,
-	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ,
+	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ | KR_SKIP_LOCK,
 	    .text = "RCU stall seen by the stalled CPU itself"),
 	RULE(.name = "rcu-expedited", .cls = KR_CLASS_RCU_STALL,
 	    .prefix = "rcu: INFO: |INFO: rcu",
@@ -408,7 +417,7 @@ const struct kr_rule kr_rules[] = {
 	    .subtype = "expedited",
 	    .title = "INFO: rcu detected stall" IN_FRAME,
 	    .flags = KR_F_FOREIGN | KR_F_FRAME_PC | KR_F_SKIP_IRQ,
-	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ,
+	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ | KR_SKIP_LOCK,
 	    .text = "expedited RCU grace period stalled"),
 	RULE(.name = "rcu-stall", .cls = KR_CLASS_RCU_STALL,
 	    .prefix = "rcu: INFO: |INFO: rcu",
@@ -416,7 +425,7 @@ const struct kr_rule kr_rules[] = {
 	    .subtype = "detected-stalls",
 	    .title = "INFO: rcu detected stall" IN_FRAME,
 	    .flags = KR_F_FOREIGN | KR_F_FRAME_PC | KR_F_SKIP_IRQ,
-	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ,
+	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ | KR_SKIP_LOCK,
 	    .text = "RCU grace period stalled on other CPUs/tasks"),
 	RULE(.name = "rcu-tasks", .cls = KR_CLASS_RCU_STALL,
 	    .prefix = "INFO: rcu_tasks",
@@ -430,7 +439,8 @@ const struct kr_rule kr_rules[] = {
 	    .header = "^rcu: (?<flavor>rcu_\\w+) kthread starved for",
 	    .subtype = "kthread-starved",
 	    .title = "INFO: rcu detected stall" IN_FRAME,
-	    .flags = KR_F_FOREIGN | KR_F_SKIP_IRQ | KR_F_TRACE_END,
+	    .flags = KR_F_FOREIGN | KR_F_SKIP_IRQ | KR_F_TRACE_END |
+		     KR_F_ADDENDUM,
 	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ | KR_SKIP_SCHED,
 	    .text = "RCU grace-period kthread starved (alone)"),
 	RULE(.name = "hung-task", .cls = KR_CLASS_HUNG_TASK,
@@ -450,12 +460,13 @@ const struct kr_rule kr_rules[] = {
 	RULE(.name = "wq-leak", .cls = KR_CLASS_WORKQUEUE_LOCKUP,
 	    .prefix = "BUG: workqueue leaked",
 	    .header = "^BUG: workqueue leaked (?:atomic, lock or RCU|lock or"
-		      " atomic): (?<task>.*)\\[",
+		      " atomic): (?<task>.+?)(?:\\[\\d+\\]|/0x[0-9a-f]+/\\d+)",
 	    .subtype = "leaked-atomic",
 	    .title = "BUG: workqueue leaked lock or atomic" IN_FRAME,
+	    .frame_re = "(?:last function: |workfn=)(?<func>[A-Za-z0-9_.$]+)",
 	    .flags = KR_F_TRACE_END,
 	    .skip = KR_SKIP_COMMON | KR_SKIP_SCHED,
-	    .text = "work function returned in atomic context"),
+	    .text = "work function returned in atomic context (6.1 and 6.12 wording)"),
 
 	/* ---- memory: mm/kmemleak.c, mm/slub.c, mm/page_alloc.c,
 	 *      mm/memory.c, kernel/fork.c, mm/page_poison.c ---- */
@@ -494,7 +505,7 @@ const struct kr_rule kr_rules[] = {
 	    .header = "^BUG: Bad page map in process (?<task>\\S+)",
 	    .subtype = "bad-page-map", .title = "BUG: Bad page map" IN_FRAME,
 	    .flags = KR_F_TRACE_END | KR_F_NEED_FRAME,
-	    .skip = KR_SKIP_COMMON,
+	    .skip = KR_SKIP_COMMON | KR_SKIP_FREE,
 	    .text = "mm/memory.c print_bad_pte()"),
 	RULE(.name = "bad-rss", .cls = KR_CLASS_BAD_PAGE,
 	    .prefix = "BUG: Bad rss-counter",
@@ -531,7 +542,7 @@ const struct kr_rule kr_rules[] = {
 	    .text = "WARN_ON() hit, 3.12-6.18 banner"),
 	RULE(.name = "warn-ancient", .cls = KR_CLASS_WARN,
 	    .prefix = "WARNING: at ",
-	    .header = "^WARNING: at \\S+:\\d+ (?<func>[A-Za-z0-9_.$]+)\\(\\)",
+	    .header = "^WARNING: at \\S+:\\d+ " FUNC "\\(\\)",
 	    .subtype = "", .title = "WARNING" IN_FRAME, .end = END_TRACE,
 	    .flags = KR_F_END_REQUIRED | KR_F_PULL_CUT | KR_F_FRAME_HDR |
 		     KR_F_NEED_FRAME | KR_F_WARN,
@@ -702,8 +713,9 @@ const struct kr_rule kr_rules[] = {
 	RULE(.name = "bug-other", .cls = KR_CLASS_OTHER, .prefix = "BUG: ",
 	    .header = "^BUG: (?<reason>[A-Za-z].*)$", .subtype = "",
 	    .title = "BUG: {reason}",
-	    .flags = KR_F_TRACE_END | KR_F_NO_FRAME,
-	    .text = "other BUG: lines"),
+	    .flags = KR_F_TRACE_END,
+	    .skip = KR_SKIP_COMMON | KR_SKIP_ALLOC | KR_SKIP_FREE,
+	    .text = "other BUG: lines (frame from the stack, not in the title)"),
 };
 
 const size_t kr_nrules = sizeof(kr_rules) / sizeof(kr_rules[0]);
@@ -712,6 +724,19 @@ size_t
 kr_rule_count(void)
 {
 	return kr_nrules;
+}
+
+/*
+ * Panic reasons that follow from the report just before them and so are
+ * attached to it even after it ended: the refers list plus init dying
+ * (an Oops in init kills it). A lone "Attempted to kill init!" is a
+ * real panic of its own, not a lost report.
+ */
+bool
+kr_panic_reason_attaches(const char *reason)
+{
+	return kr_panic_reason_refers(reason) ||
+	    !strncmp(reason, "Attempted to kill init!", 23);
 }
 
 /*
@@ -728,6 +753,7 @@ kr_panic_reason_refers(const char *reason)
 	    "softlockup: hung tasks", "Hard LOCKUP", "hardlockup:",
 	    "RCU Stall", "KASAN: panic_on_warn", "kasan.fault=panic",
 	    "Asynchronous SError Interrupt", "panic_on_oops",
+	    "kernel stack overflow",
 	};
 	size_t i;
 
