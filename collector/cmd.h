@@ -12,5 +12,8 @@
 #define CMD_EXIT_DATA 2 /* no database / unreadable input */
 
 int cmd_parse(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_reparse(int argc, char **argv);
 
 #endif /* KCATCH_CMD_H */

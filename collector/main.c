@@ -14,7 +14,10 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"collect", cmd_collect, "run the collector: kcatch collect [--data-dir DIR] [--listen ADDR:PORT]... [--config FILE] [-v]"},
 	{"parse", cmd_parse, "classify kernel logs: kcatch parse [--json] FILE..."},
+	{"status", cmd_status, "boards and counters: kcatch status [--data-dir DIR] [--json]"},
+	{"reparse", cmd_reparse, "rebuild reports from the archive: kcatch reparse [--data-dir DIR] [--board B]"},
 };
 
 /* Print the command list. */
