@@ -431,7 +431,7 @@ const struct kr_rule kr_rules[] = {
 	    .prefix = "INFO: rcu_tasks",
 	    .header = "^INFO: rcu_tasks\\w* detected stalls on tasks",
 	    .subtype = "tasks", .title = "INFO: rcu detected stall" IN_FRAME,
-	    .flags = KR_F_FOREIGN | KR_F_SKIP_IRQ,
+	    .flags = KR_F_FOREIGN | KR_F_SKIP_IRQ | KR_F_FRAME_PC,
 	    .skip = KR_SKIP_COMMON | KR_SKIP_IRQ | KR_SKIP_SCHED,
 	    .text = "RCU-tasks grace period stalled"),
 	RULE(.name = "rcu-starved", .cls = KR_CLASS_RCU_STALL,
