@@ -78,17 +78,17 @@ cmd_run() {
 	need "${DEPS[@]}"
 	configure build -DCMAKE_BUILD_TYPE=Release -DKCATCH_TESTS=OFF
 	compile build kcatch
-	local help sample
-	help=$(build/kcatch help)
+	local kcatch=build/collector/kcatch help sample
+	help=$("$kcatch" help)
 	if grep -q '^  collect ' <<<"$help"; then
 		mkdir -p data
-		exec build/kcatch collect --data-dir ./data "$@"
+		exec "$kcatch" collect --data-dir ./data "$@"
 	fi
 	# Until the collector command lands, show the parser on a sample.
 	sample=$(find test-corpus -name '*.log' | sort | head -n 1)
 	[ -n "$sample" ] || die "no collect command and no test-corpus/*.log"
 	echo "dev.sh: kcatch has no 'collect' yet; running kcatch parse $sample"
-	exec build/kcatch parse "$sample"
+	exec "$kcatch" parse "$sample"
 }
 
 cmd_test() {

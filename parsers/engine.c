@@ -887,9 +887,12 @@ ext_header(const char *t, size_t n, size_t *body, int64_t *ts,
 		start = (size_t)(cm - t) + 1;
 	}
 	for (i = start; i < semi && f < 3; f++) {
+		size_t nd = 0;
+
 		if (!(t[i] >= '0' && t[i] <= '9'))
 			return false;
-		while (i < semi && t[i] >= '0' && t[i] <= '9')
+		/* 18 digits fit int64_t; a longer field is not a header */
+		while (i < semi && t[i] >= '0' && t[i] <= '9' && nd++ < 18)
 			v[f] = v[f] * 10 + (t[i++] - '0');
 		if (i >= semi || t[i] != ',')
 			return false;

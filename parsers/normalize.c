@@ -52,19 +52,20 @@ strip_syslog(const char *s, size_t n, struct kr_norm *nm)
 static size_t
 strip_time(const char *s, size_t n, struct kr_norm *nm)
 {
-	size_t i = 1, fd = 0;
+	size_t i = 1, fd = 0, nd = 0;
 	int64_t sec = 0, usec = 0;
-	bool digits = false;
 
 	if (n < 4 || s[0] != '[')
 		return 0;
-	while (i < n && s[i] == ' ')
+	while (i < n && s[i] == ' ' && i < 16)
 		i++;
-	while (i < n && is_digit(s[i]) && i < 24) {
+	/* at most 12 digits of seconds (30000 years): the microsecond total
+	 * must fit int64_t, and a longer number is not a printk time */
+	while (i < n && is_digit(s[i]) && nd <= 12) {
 		sec = sec * 10 + (s[i++] - '0');
-		digits = true;
+		nd++;
 	}
-	if (!digits || i >= n || s[i] != '.')
+	if (nd == 0 || nd > 12 || i >= n || s[i] != '.')
 		return 0;
 	i++;
 	while (i < n && is_digit(s[i]) && fd < 9) {

@@ -317,6 +317,21 @@ test_engine_garbage(void **state)
 	kr_free(ctx);
 }
 
+/* An extended header with a 20-digit field is not a header (it used to
+ * overflow int64_t: found by kr_fuzz). */
+static void
+test_engine_ext_overflow(void **state)
+{
+	struct kr_ctx *ctx = kr_new(NULL, NULL);
+	static const char l[] = "6,123,99999999999999999999,-;BUG: KASAN: x";
+
+	(void)state;
+	assert_int_equal(kr_feed_text(ctx, l, sizeof(l) - 1, 0, 1), 0);
+	kr_flush(ctx);
+	assert_null(kr_next(ctx));
+	kr_free(ctx);
+}
+
 /* Open reports are bounded: a report stops at max_lines. */
 static void
 test_engine_line_limit(void **state)
@@ -371,6 +386,7 @@ main(void)
 	    cmocka_unit_test(test_engine_panic_attach),
 	    cmocka_unit_test(test_engine_garbage),
 	    cmocka_unit_test(test_engine_line_limit),
+	    cmocka_unit_test(test_engine_ext_overflow),
 	    cmocka_unit_test(test_engine_class_names),
 	};
 

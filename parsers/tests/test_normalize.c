@@ -49,6 +49,10 @@ static const struct ncase cases[] = {
 	"[ INFO: possible circular locking dependency detected ]", -1, "", -1},
     {"[    5.1] short fraction", "short fraction", 5100000, "", -1},
     {"[ abc] not a time", "[ abc] not a time", -1, "", -1},
+    /* fuzz: 20-digit seconds overflowed int64_t; not a printk time */
+    {"[99999999999999999999.000000] x", "[99999999999999999999.000000] x", -1,
+	"", -1},
+    {"[999999999999.999999] x", "x", 999999999999999999LL, "", -1},
 };
 
 static void
