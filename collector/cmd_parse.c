@@ -19,8 +19,9 @@
 static void
 parse_usage(FILE *f)
 {
-	fprintf(f, "usage: kcatch parse [--json] [--quiet-ms MS] FILE...\n"
-		   "  FILE may be - for standard input\n");
+	fprintf(f,
+	    "usage: kcatch parse [--json] [--quiet-ms MS] FILE...\n"
+	    "  FILE may be - for standard input\n");
 }
 
 /* Print s with control and non-ASCII bytes escaped: board text is
@@ -96,7 +97,7 @@ by_first_line(const void *a, const void *b)
 	const struct kr_report *y = *(struct kr_report *const *)b;
 
 	return x->first_line < y->first_line ? -1
-					      : x->first_line > y->first_line;
+					     : x->first_line > y->first_line;
 }
 
 static int
@@ -148,12 +149,12 @@ drain(struct kr_ctx *ctx, struct pending *p, const char *file, bool json,
 
 /* Parse one file; returns 0, or -1 with a message printed. */
 static int
-parse_file(const char *path, bool json, const struct kr_config *cfg,
-    size_t *count)
+parse_file(
+    const char *path, bool json, const struct kr_config *cfg, size_t *count)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	struct kr_ctx *ctx = NULL;
-	struct pending pend = {0};
+	struct pending pend = { 0 };
 	char *line = NULL, *cause = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -161,7 +162,8 @@ parse_file(const char *path, bool json, const struct kr_config *cfg,
 	int rc = -1;
 
 	if (f == NULL) {
-		fprintf(stderr, "kcatch parse: %s: %s\n", path, strerror(errno));
+		fprintf(
+		    stderr, "kcatch parse: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if ((ctx = kr_new(cfg, &cause)) == NULL) {
@@ -203,12 +205,12 @@ int
 cmd_parse(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"quiet-ms", required_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet-ms", required_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct kr_config cfg = {0};
+	struct kr_config cfg = { 0 };
 	bool json = false;
 	size_t count = 0;
 	int c, i, failed = 0;

@@ -21,8 +21,8 @@ report_json_frames(const struct kr_report *r)
 		json_t *f = json_object();
 
 		if (f) {
-			json_object_set_new(f, "func",
-			    report_json_str(r->frames[i].func));
+			json_object_set_new(
+			    f, "func", report_json_str(r->frames[i].func));
 			json_object_set_new(f, "module",
 			    r->frames[i].module
 				? report_json_str(r->frames[i].module)
@@ -88,13 +88,14 @@ report_json(const struct kr_report *r)
 	json_object_set_new(o, "frame2", report_json_str(r->frame2));
 	json_object_set_new(o, "signature", json_string(r->signature));
 	json_object_set_new(o, "corrupted", json_boolean(r->corrupted));
-	json_object_set_new(o, "corrupt_reason",
-	    report_json_str(r->corrupt_reason));
-	json_object_set_new(o, "first_line",
-	    json_integer((json_int_t)r->first_line));
-	json_object_set_new(o, "last_line",
-	    json_integer((json_int_t)r->last_line));
-	json_object_set_new(o, "first_ktime_us", num_or_null(r->first_ktime_us));
+	json_object_set_new(
+	    o, "corrupt_reason", report_json_str(r->corrupt_reason));
+	json_object_set_new(
+	    o, "first_line", json_integer((json_int_t)r->first_line));
+	json_object_set_new(
+	    o, "last_line", json_integer((json_int_t)r->last_line));
+	json_object_set_new(
+	    o, "first_ktime_us", num_or_null(r->first_ktime_us));
 	json_object_set_new(o, "last_ktime_us", num_or_null(r->last_ktime_us));
 	json_object_set_new(o, "first_recv_ms", json_integer(r->first_recv_ms));
 	json_object_set_new(o, "last_recv_ms", json_integer(r->last_recv_ms));
@@ -108,8 +109,8 @@ report_json(const struct kr_report *r)
 	json_object_set_new(o, "release", report_json_str(r->release));
 	json_object_set_new(o, "hardware", report_json_str(r->hardware));
 	json_object_set_new(o, "caller", report_json_str(r->caller));
-	json_object_set_new(o, "panic",
-	    r->panic ? report_json_str(r->panic) : json_null());
+	json_object_set_new(
+	    o, "panic", r->panic ? report_json_str(r->panic) : json_null());
 	json_object_set_new(o, "lines", json_integer((json_int_t)r->nlines));
 	json_object_set_new(o, "frames", report_json_frames(r));
 	json_object_set_new(o, "text", report_json_str(r->text));

@@ -18,11 +18,11 @@
 
 #include "kr_int.h"
 
-#define KR_RING 24	     /* look-back lines kept per stream */
-#define KR_MAX_OPEN 8	     /* reports assembled at once (callers) */
-#define KR_LINGER_LINES 64   /* lines a finished report waits for a panic */
-#define KR_LINGER_MS 100     /* ms a finished report waits for a panic */
-#define KR_PULL_MAX 10	     /* lines a header may pull back */
+#define KR_RING 24         /* look-back lines kept per stream */
+#define KR_MAX_OPEN 8      /* reports assembled at once (callers) */
+#define KR_LINGER_LINES 64 /* lines a finished report waits for a panic */
+#define KR_LINGER_MS 100   /* ms a finished report waits for a panic */
+#define KR_PULL_MAX 10     /* lines a header may pull back */
 #define KR_MAX_PREFIX 4
 
 /* ---- compiled, process-wide tables ---- */
@@ -60,8 +60,8 @@ compile(const char *pat, char **err)
 	pcre2_code *c;
 	PCRE2_UCHAR msg[160];
 
-	c = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &ec, &eo,
-	    NULL);
+	c = pcre2_compile(
+	    (PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
 	if (c == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		if (*err == NULL && (*err = malloc(512)) != NULL)
@@ -116,8 +116,8 @@ global_init(void)
 				return;
 		}
 		if (kr_rules[i].frame_re) {
-			G.rules[i].frame = compile(kr_rules[i].frame_re,
-			    &G.error);
+			G.rules[i].frame =
+			    compile(kr_rules[i].frame_re, &G.error);
 			if (G.rules[i].frame == NULL)
 				return;
 		}
@@ -134,13 +134,13 @@ global_init(void)
 /* ---- per-stream state ---- */
 
 struct slot {
-	char *text;	 /* normalised text, owned, capacity cap */
+	char *text; /* normalised text, owned, capacity cap */
 	size_t len, cap;
 	uint64_t ref;
 	int64_t recv_ms;
 	int64_t ktime_us;
 	char caller[8];
-	bool used;	 /* consumed by a report */
+	bool used; /* consumed by a report */
 	bool valid;
 };
 
@@ -153,12 +153,12 @@ struct kr_ctx {
 	struct kr_config cfg;
 	pcre2_match_data *md;
 	struct slot ring[KR_RING];
-	size_t head;		 /* next slot to write */
+	size_t head; /* next slot to write */
 	struct kr_open *open[KR_MAX_OPEN];
 	struct done *dhead, *dtail;
-	bool ext_seen;		 /* stream carries /dev/kmsg-style records */
-	char release[80];	 /* uname -r of the running kernel, or "" */
-	char *scratch;		 /* ext record decode buffer */
+	bool ext_seen;    /* stream carries /dev/kmsg-style records */
+	char release[80]; /* uname -r of the running kernel, or "" */
+	char *scratch;    /* ext record decode buffer */
 	size_t scratch_cap;
 };
 
@@ -252,8 +252,7 @@ re_match(pcre2_code *c, pcre2_match_data *md, const char *s, size_t n)
 
 /* Copy named group @name of the last match into a new string. */
 static char *
-group_dup(pcre2_code *c, pcre2_match_data *md, const char *s,
-    const char *name)
+group_dup(pcre2_code *c, pcre2_match_data *md, const char *s, const char *name)
 {
 	int num = pcre2_substring_number_from_name(c, (PCRE2_SPTR)name);
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -272,8 +271,8 @@ group_dup(pcre2_code *c, pcre2_match_data *md, const char *s,
 }
 
 static char *
-match_groups(pcre2_code *c, const char *s, size_t n,
-    const char *const *names, char **out, size_t nnames, bool *matched)
+match_groups(pcre2_code *c, const char *s, size_t n, const char *const *names,
+    char **out, size_t nnames, bool *matched)
 {
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(c, NULL);
 	size_t i;
@@ -291,8 +290,8 @@ match_groups(pcre2_code *c, const char *s, size_t n,
 }
 
 char *
-kr_header_group(const struct kr_rule *rule, const char *text, size_t len,
-    const char *name)
+kr_header_group(
+    const struct kr_rule *rule, const char *text, size_t len, const char *name)
 {
 	size_t ri = (size_t)(rule - kr_rules);
 	char *out = NULL;
@@ -477,7 +476,7 @@ close_open(struct kr_ctx *ctx, size_t i, const char *why)
 	if (o == NULL)
 		return;
 	if (o->lingering) {
-		o->nlines = o->tail_from;	/* no panic came: drop tail */
+		o->nlines = o->tail_from; /* no panic came: drop tail */
 	} else if (!o->ended && o->cut_reason == NULL)
 		o->cut_reason = why;
 	if ((r = kr_build_report(o)) != NULL)
@@ -540,7 +539,8 @@ pull_count(struct kr_ctx *ctx, const struct kr_rule *rule, const char *caller)
 		if (strcmp(s->caller, caller))
 			continue;
 		same++;
-		if ((rule->flags & KR_F_PULL_CUT) && is_cut_here(s->text, s->len))
+		if ((rule->flags & KR_F_PULL_CUT) &&
+		    is_cut_here(s->text, s->len))
 			return k;
 		if ((rule->flags & KR_F_PULL_FRAME) && same == 1 &&
 		    is_frame_sep(s->text, s->len))
@@ -576,8 +576,8 @@ start_report(struct kr_ctx *ctx, int ri, struct slot *cur)
 	open_append(o, cur);
 	cur->used = true;
 	if (rule->flags & KR_F_PANIC)
-		o->panic_reason = kr_header_group(rule, cur->text, cur->len,
-		    "reason");
+		o->panic_reason =
+		    kr_header_group(rule, cur->text, cur->len, "reason");
 	ctx->open[idx] = o;
 	return o;
 }
@@ -650,14 +650,14 @@ absorb_panic(struct kr_ctx *ctx, struct kr_open *o, struct slot *cur, int ri)
 {
 	(void)ctx;
 	if (o->lingering) {
-		o->lingering = false;	/* keep the tail: it leads here */
+		o->lingering = false; /* keep the tail: it leads here */
 	}
 	open_append(o, cur);
 	cur->used = true;
 	o->panicked = true;
 	if (o->panic_reason == NULL)
-		o->panic_reason = kr_header_group(&kr_rules[ri], cur->text,
-		    cur->len, "reason");
+		o->panic_reason = kr_header_group(
+		    &kr_rules[ri], cur->text, cur->len, "reason");
 }
 
 static void
@@ -698,7 +698,7 @@ feed_open(struct kr_ctx *ctx, size_t i, struct slot *cur)
 	if (before) {
 		o->ended = true;
 		set_lingering(o);
-		open_append(o, cur);	/* first tail line */
+		open_append(o, cur); /* first tail line */
 		return;
 	}
 	open_append(o, cur);
@@ -728,8 +728,8 @@ close_all(struct kr_ctx *ctx, const char *why)
 static bool
 panic_refers(const struct slot *cur, int ri)
 {
-	char *reason = kr_header_group(&kr_rules[ri], cur->text, cur->len,
-	    "reason");
+	char *reason =
+	    kr_header_group(&kr_rules[ri], cur->text, cur->len, "reason");
 	bool r = reason && kr_panic_reason_attaches(reason);
 
 	free(reason);
@@ -741,16 +741,17 @@ panic_refers(const struct slot *cur, int ri)
 static int
 panic_target(struct kr_ctx *ctx, const struct slot *cur, int ri)
 {
-	char *reason = kr_header_group(&kr_rules[ri], cur->text, cur->len,
-	    "reason");
+	char *reason =
+	    kr_header_group(&kr_rules[ri], cur->text, cur->len, "reason");
 	size_t i;
 	int best = -1;
 
 	if (reason && kr_panic_reason_refers(reason))
 		for (i = 0; i < KR_MAX_OPEN; i++)
 			if (ctx->open[i] &&
-			    (best < 0 || ctx->open[i]->last_recv_ms >=
-					     ctx->open[best]->last_recv_ms))
+			    (best < 0 ||
+				ctx->open[i]->last_recv_ms >=
+				    ctx->open[best]->last_recv_ms))
 				best = (int)i;
 	free(reason);
 	return best;
@@ -805,8 +806,8 @@ process(struct kr_ctx *ctx, struct slot *cur)
 			cur->used = true;
 			return;
 		} else if (ri >= 0) {
-			close_open(ctx, (size_t)oi,
-			    "interrupted by another report");
+			close_open(
+			    ctx, (size_t)oi, "interrupted by another report");
 		} else {
 			feed_open(ctx, (size_t)oi, cur);
 			return;
@@ -861,12 +862,11 @@ hexval(char c)
 
 /* Parse the header; on success *body is the offset after ';'. */
 static bool
-ext_header(const char *t, size_t n, size_t *body, int64_t *ts,
-    char caller[8])
+ext_header(const char *t, size_t n, size_t *body, int64_t *ts, char caller[8])
 {
 	size_t i = 0, semi, f = 0, start;
 	const char *c;
-	int64_t v[3] = {0, 0, 0};
+	int64_t v[3] = { 0, 0, 0 };
 	const char *sc = memchr(t, ';', n < 256 ? n : 256);
 
 	if (sc == NULL || n == 0)
@@ -916,8 +916,8 @@ ext_header(const char *t, size_t n, size_t *body, int64_t *ts,
 }
 
 static int
-feed_ext(struct kr_ctx *ctx, const struct kr_line *l, size_t body,
-    int64_t ts, const char *caller)
+feed_ext(struct kr_ctx *ctx, const struct kr_line *l, size_t body, int64_t ts,
+    const char *caller)
 {
 	size_t i, o = 0, n = l->len - body, st;
 	const char *p = l->text + body;
@@ -928,7 +928,8 @@ feed_ext(struct kr_ctx *ctx, const struct kr_line *l, size_t body,
 		int a, b;
 
 		if (p[i] == '\\' && i + 3 < n + 0 && p[i + 1] == 'x' &&
-		    (a = hexval(p[i + 2])) >= 0 && (b = hexval(p[i + 3])) >= 0) {
+		    (a = hexval(p[i + 2])) >= 0 &&
+		    (b = hexval(p[i + 3])) >= 0) {
 			ctx->scratch[o++] = (char)(a * 16 + b);
 			i += 3;
 		} else
@@ -979,16 +980,20 @@ kr_feed(struct kr_ctx *ctx, const struct kr_line *l)
 	}
 	if (ctx->ext_seen && is_dict_line(l->text, l->len))
 		return 0;
-	return feed_one(ctx, l->text, l->len, l->recv_ms, l->ref, l->ktime_us,
-	    l->caller);
+	return feed_one(
+	    ctx, l->text, l->len, l->recv_ms, l->ref, l->ktime_us, l->caller);
 }
 
 int
-kr_feed_text(struct kr_ctx *ctx, const char *text, size_t len,
-    int64_t recv_ms, uint64_t ref)
+kr_feed_text(struct kr_ctx *ctx, const char *text, size_t len, int64_t recv_ms,
+    uint64_t ref)
 {
-	struct kr_line l = {.text = text, .len = len, .recv_ms = recv_ms,
-	    .ref = ref, .ktime_us = -1, .caller = NULL};
+	struct kr_line l = { .text = text,
+		.len = len,
+		.recv_ms = recv_ms,
+		.ref = ref,
+		.ktime_us = -1,
+		.caller = NULL };
 
 	return kr_feed(ctx, &l);
 }

@@ -56,9 +56,9 @@ int kr_class_from_name(const char *name);
 
 /* One normalised stack frame. */
 struct kr_frame {
-	char *func;	  /* "vfs_write" (no +0x.. offset, no .cold etc.) */
-	char *module;	  /* "ext4" for "[ext4]", NULL for built-in */
-	bool unreliable;  /* printed with the "? " mark */
+	char *func;      /* "vfs_write" (no +0x.. offset, no .cold etc.) */
+	char *module;    /* "ext4" for "[ext4]", NULL for built-in */
+	bool unreliable; /* printed with the "? " mark */
 };
 
 /*
@@ -67,56 +67,56 @@ struct kr_frame {
  */
 struct kr_report {
 	enum kr_class cls;
-	char *subtype;	      /* "slab-use-after-free", "" when none */
-	char *title;	      /* syzbot-style title, no numbers/addresses */
-	char *frame;	      /* guilty frame function, "" when none */
-	char *frame2;	      /* second function (KCSAN), "" when none */
+	char *subtype;        /* "slab-use-after-free", "" when none */
+	char *title;          /* syzbot-style title, no numbers/addresses */
+	char *frame;          /* guilty frame function, "" when none */
+	char *frame2;         /* second function (KCSAN), "" when none */
 	char signature[17];   /* 16 lower-case hex digits, dedup key */
-	bool corrupted;	      /* truncated, interleaved, or missing parts */
+	bool corrupted;       /* truncated, interleaved, or missing parts */
 	char *corrupt_reason; /* why it is corrupted, "" when not */
 
-	uint64_t first_line;  /* caller's line ref of the first line */
-	uint64_t last_line;   /* caller's line ref of the last line */
+	uint64_t first_line; /* caller's line ref of the first line */
+	uint64_t last_line;  /* caller's line ref of the last line */
 	int64_t first_recv_ms;
 	int64_t last_recv_ms;
 	int64_t first_ktime_us; /* printk time of first line, -1 unknown */
-	int64_t last_ktime_us;	/* printk time of last line, -1 unknown */
+	int64_t last_ktime_us;  /* printk time of last line, -1 unknown */
 
-	char *access;	      /* "read" / "write" / "" */
-	int64_t access_size;  /* bytes, -1 unknown */
-	char *access_addr;    /* "ffff888005d8c000", "" unknown */
-	char *task;	      /* comm, "" unknown */
-	int64_t pid;	      /* -1 unknown */
-	int cpu;	      /* -1 unknown */
-	char *taint;	      /* "G           OE     ", "" not tainted/unknown */
-	char *release;	      /* "6.1.0-56-amd64", "" unknown */
-	char *hardware;	      /* "QEMU Standard PC (...)", "" unknown */
-	char *caller;	      /* printk caller id of the report ("T51"), "" */
-	char *panic;	      /* attached "Kernel panic" reason, NULL if none */
+	char *access;        /* "read" / "write" / "" */
+	int64_t access_size; /* bytes, -1 unknown */
+	char *access_addr;   /* "ffff888005d8c000", "" unknown */
+	char *task;          /* comm, "" unknown */
+	int64_t pid;         /* -1 unknown */
+	int cpu;             /* -1 unknown */
+	char *taint;         /* "G           OE     ", "" not tainted/unknown */
+	char *release;       /* "6.1.0-56-amd64", "" unknown */
+	char *hardware;      /* "QEMU Standard PC (...)", "" unknown */
+	char *caller;        /* printk caller id of the report ("T51"), "" */
+	char *panic;         /* attached "Kernel panic" reason, NULL if none */
 
 	struct kr_frame *frames; /* primary call trace, top first */
 	size_t nframes;
-	char *text;		 /* report lines, prefixes stripped, '\n'-joined */
+	char *text; /* report lines, prefixes stripped, '\n'-joined */
 	size_t nlines;
 };
 
 /* Tunables of one stream; zero fields take the defaults below. */
 struct kr_config {
-	int64_t quiet_ms;     /* close an open report after this silence */
-	unsigned max_lines;   /* close a report after this many lines */
+	int64_t quiet_ms;   /* close an open report after this silence */
+	unsigned max_lines; /* close a report after this many lines */
 };
 #define KR_DEFAULT_QUIET_MS 750
 #define KR_DEFAULT_MAX_LINES 1000
 
 /* One input line. */
 struct kr_line {
-	const char *text;     /* raw line, may hold console prefixes; no NUL
+	const char *text; /* raw line, may hold console prefixes; no NUL
 				 needed, may contain NULs; no trailing '\n' */
 	size_t len;
-	int64_t recv_ms;      /* receive time in ms (any fixed epoch) */
-	uint64_t ref;	      /* caller's id for this line (archive line no.) */
-	int64_t ktime_us;     /* printk time if the transport had it, else -1 */
-	const char *caller;   /* "T123"/"C1" if the transport had it, or NULL */
+	int64_t recv_ms;    /* receive time in ms (any fixed epoch) */
+	uint64_t ref;       /* caller's id for this line (archive line no.) */
+	int64_t ktime_us;   /* printk time if the transport had it, else -1 */
+	const char *caller; /* "T123"/"C1" if the transport had it, or NULL */
 };
 
 struct kr_ctx;

@@ -155,7 +155,8 @@ copy_clean(const char *in, size_t len, char *out, size_t outsz)
 			i++;
 			if (i < len && in[i] == '[') {
 				i++;
-				while (i < len && (unsigned char)in[i] >= 0x20 &&
+				while (i < len &&
+				    (unsigned char)in[i] >= 0x20 &&
 				    (unsigned char)in[i] < 0x40)
 					i++;
 				if (i < len)
@@ -184,8 +185,8 @@ copy_clean(const char *in, size_t len, char *out, size_t outsz)
  * scanned for prefixes and copied once.
  */
 size_t
-kr_norm_line(const char *in, size_t len, char *out, size_t outsz,
-    struct kr_norm *nm)
+kr_norm_line(
+    const char *in, size_t len, char *out, size_t outsz, struct kr_norm *nm)
 {
 	size_t n, k, pos = 0;
 	int round;
@@ -221,8 +222,8 @@ kr_norm_line(const char *in, size_t len, char *out, size_t outsz,
 			if (pos < n && out[pos] == ' ' && pos + 1 < n &&
 			    out[pos + 1] != '[')
 				pos++;
-			else if (pos < n && out[pos] == ' ' &&
-			    pos + 1 < n && out[pos + 1] == '[') {
+			else if (pos < n && out[pos] == ' ' && pos + 1 < n &&
+			    out[pos + 1] == '[') {
 				/* "[ts] [T1] text": peek for another prefix */
 				pos++;
 			}

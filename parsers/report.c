@@ -36,6 +36,7 @@ enum {
 	FP__COUNT
 };
 
+// clang-format off
 const char *const kr_field_patterns[] = {
 	[FP_CPU] = "^CPU: (?<cpu>\\d+) (?:UID: \\d+ )?PID: (?<pid>\\d+) Comm: "
 		   "(?<task>.*?) (?:Not tainted|Tainted: (?<taint>[A-Z ]*?))"
@@ -66,182 +67,184 @@ const char *const kr_field_patterns[] = {
 	[FP_OLD_PID] = "^Pid: (?<pid>\\d+), comm: (?<task>.*?) (?:Not tainted|"
 		       "Tainted: (?<taint>[A-Z ]*?)) +(?<release>\\S+) #",
 };
+// clang-format on
 const size_t kr_nfield_patterns = FP__COUNT;
 
 /* ---- skip lists: reporting machinery is never the guilty frame ---- */
 
 struct skipgroup {
 	unsigned bit;
-	const char *const *names;	/* "name" exact, "pre*" prefix */
+	const char *const *names; /* "name" exact, "pre*" prefix */
 };
 
-static const char *const skip_common[] = {
-    "dump_stack", "dump_stack_lvl", "__dump_stack", "show_stack",
-    "dump_backtrace", "show_regs", "__show_regs", "show_trace_log_lvl",
-    "printk", "_printk", "vprintk*", "panic", "__warn", "warn_slowpath*",
-    "__warn_printk", "report_bug", "handle_bug", "exc_invalid_op",
-    "asm_exc_invalid_op", "do_error_trap", "do_trap", "die", "__die",
-    "__die_body", "oops_end", "bug_handler", "call_break_hook",
-    "brk_handler", "do_debug_exception", "el1_dbg", "el1h_64_sync*",
-    "el1_sync*", "el1_abort", "el1_da", "do_mem_abort",
-    "do_translation_fault", "do_page_fault", "__do_kernel_fault",
-    "die_kernel_fault", "do_bad_area", "page_fault_oops",
-    "kernelmode_fixup_or_oops", "__bad_area_nosemaphore",
-    "bad_area_nosemaphore", "no_context", "do_user_addr_fault",
-    "do_kern_addr_fault", "exc_page_fault", "asm_exc_page_fault",
-    "exc_general_protection", "asm_exc_general_protection",
-    "exc_divide_error", "asm_exc_divide_error", "check_panic_on_warn",
-    "__stack_chk_fail", "warn_bogus_irq_restore", "arm64_serror_panic",
-    "do_serror", "el1h_64_error*", "el1_error", "__show_stack",
-    "print_modules", "debug_locks_off", "memcpy*", "memset*", "memmove*",
-    "__memcpy*", "__memset*", "__memmove*", "memcmp", "strlen", "strnlen",
-    "strcpy", "strncpy", "strscpy*", "strcmp", "strncmp", "nmi_panic",
-    "handle_bad_stack", "__bad_stack", NULL};
-static const char *const skip_sanitizer[] = {
-    "kasan_*", "__kasan_*", "___kasan_*", "____kasan_*", "__asan_*", "__hwasan_*", "check_region_inline",
-    "check_memory_region*", "print_address_description*", "print_report",
-    "describe_object*", "kfence_*", "__kfence_*", "kcsan_*", "__kcsan_*",
-    "__tsan_*", "ubsan_*", "__ubsan_*", "ubsan_epilogue", "handle_overflow",
-    "handle_null_ptr_deref", "handle_misaligned_access",
-    "handle_object_size_mismatch", "ubsan_type_mismatch_common",
-    "val_to_string", "kmsan_*",
-    "__msan_*", "memcpy", "memset", "memmove", "__memcpy", "__memset",
-    "__memmove", "memcmp", "strlen", "strnlen", "strcpy", "strncpy",
-    "strscpy", "strcmp", "strncmp", "__fortify_*", "fortify_*",
-    "instrument_*", "__instrument_*", "copy_page*", "end_report",
-    "start_report", "report_el*", "mte_*", "do_tag_check_fault", NULL};
-static const char *const skip_lock[] = {
-    "lock_acquire*", "lock_release", "__lock_acquire", "__lock_release",
-    "lock_acquired", "lock_contended", "_raw_spin_*", "_raw_read_*",
-    "_raw_write_*", "__raw_spin_*", "__raw_read_*", "__raw_write_*",
-    "do_raw_spin_*", "do_raw_read_*", "do_raw_write_*", "spin_bug",
-    "spin_dump", "rwlock_bug", "queued_spin_*", "native_queued_spin_*",
-    "__pv_queued_spin_*", "pv_queued_spin_*", "queued_read_*",
-    "queued_write_*", "mutex_lock*", "__mutex_lock*", "mutex_unlock",
-    "__mutex_unlock*", "mutex_trylock*", "down", "down_*", "__down*",
-    "up", "up_*", "__up*", "rwsem_*", "__rwsem_*", "ww_mutex_*",
-    "__ww_mutex_*", "rt_mutex*", "__rt_mutex*", "rt_spin_*", "lockdep_*",
-    "__lockdep_*", "check_noncircular", "check_prev_add",
-    "check_prevs_add", "validate_chain", "print_circular_bug*",
-    "print_usage_bug", "print_bad_irq_dependency", "mark_lock*",
-    "mark_usage", "print_lock*", "debug_check_no_locks_*",
-    "check_irq_usage", "check_deadlock", "print_deadlock_bug",
-    "valid_state", "mark_held_locks", "lock_is_held_type",
-    "lockdep_rcu_suspicious", "print_unlock_imbalance_bug",
-    "register_lock_class", "assign_lock_key", "look_up_lock_class",
-    "__lockdep_init_map*", "lockdep_init_map*", "print_lock_nested_lock_not_held",
-    "print_freed_lock_bug", "print_held_locks_bug", "hlock_class",
-    "spin_lock*", "spin_unlock*", "read_lock*",
-    "write_lock*", "preempt_count_*", "lock_timer_base", NULL};
-static const char *const skip_sched[] = {
-    "__schedule", "schedule", "schedule_timeout*", "schedule_preempt*",
-    "io_schedule*", "schedule_hrtimeout*", "context_switch",
-    "__switch_to*", "__wait_for_common", "wait_for_completion*",
-    "do_wait_for_common", "wait_for_common*", "msleep*", "usleep_range*",
-    "wait_woken", "__flush_work", "flush_work", "__cond_resched*",
-    "_cond_resched", "preempt_schedule*", "__wait_on_bit*",
-    "out_of_line_wait_on_bit*", "bit_wait*", "folio_wait_bit*",
-    "wait_on_page_bit*", "__folio_lock*", "__lock_page*", "__wait_event*",
-    "prepare_to_wait*", "finish_wait", "schedule_debug", "__schedule_bug",
-    "do_task_dead",
-    "ret_from_fork", "ret_from_fork_asm", "kthread", NULL};
-static const char *const skip_alloc[] = {
-    "kmalloc*", "__kmalloc*", "kmem_cache_alloc*", "__kmem_cache_alloc*",
-    "slab_alloc*", "__slab_alloc*", "___slab_alloc", "slab_pre_alloc_hook*",
-    "slab_post_alloc_hook*", "kzalloc*", "kcalloc*", "krealloc*",
-    "__krealloc", "kmemdup*", "kstrdup*", "kvmalloc*", "kvzalloc*",
-    "__kvmalloc*", "vmalloc*", "__vmalloc*", "vzalloc*", "alloc_pages*",
-    "__alloc_pages*", "folio_alloc*", "__folio_alloc*", "get_free_pages",
-    "__get_free_pages", "kmemleak_alloc*", "create_object*",
-    "__create_object", "alloc_slab_page", "allocate_slab", "new_slab",
-    "memdup_user*", "kmem_cache_zalloc", "kmalloc_large*",
-    "__kmalloc_large*", "kmalloc_order*", "kmalloc_reserve",
-    "__alloc_skb", "prepare_alloc_pages", "get_page_from_freelist",
-    "__might_fault", "should_fail*", "fs_reclaim_*", "might_alloc",
-    "alloc_debug_processing", "set_track*", "get_partial*", "__stack_depot*",
-    "stack_depot_*", "check_bytes_and_report", "check_object",
-    "kvasprintf*", "kasprintf", "kobject_set_name_vargs", "dev_set_name",
-    "kstrdup_const", "kstrndup", "kmemdup_nul", "__kernel_unpoison_pages",
-    "kernel_unpoison_pages", "unpoison_page", "check_poison_mem",
-    "post_alloc_hook", "prep_new_page", "rmqueue*", "__rmqueue*",
-    "poison_error", "check_element*", "__check_element", "mempool_alloc*",
-    "mempool_free*", "remove_element", "add_element", NULL};
-static const char *const skip_free[] = {
-    "kfree*", "__kfree*", "kmem_cache_free*", "__kmem_cache_free*",
-    "slab_free*", "__slab_free*", "do_slab_free", "free_debug_processing",
-    "free_to_partial_list", "slab_err", "object_err", "print_trailer",
-    "check_object", "check_bytes_and_report", "on_freelist",
-    "check_slab", "free_consistency_checks", "__free_pages*",
-    "free_pages*", "__free_pages_ok", "free_unref_page*", "kvfree*",
-    "vfree*", "__vfree*", "free_pcp_prepare", "free_pages_prepare",
-    "free_page_is_bad*", "bad_page", "kmemleak_free*", "___cache_free",
-    "__cache_free", "kfree_sensitive", "check_free_page*",
-    "free_tail_page_prepare", "__put_page", "put_page", "folio_put",
-    "__folio_put", "print_bad_pte", "bad_page", "check_new_page*",
-    "page_remove_rmap", "zap_pte_range_fail", NULL};
-static const char *const skip_list[] = {
-    "__list_add_valid*", "__list_del_entry_valid*", "__list_add",
-    "list_add*", "list_del*", "__list_del_entry*", "list_move*",
-    "__list_add_rcu", "list_splice*", "__list_del*", "list_replace*",
-    NULL};
-static const char *const skip_refcount[] = {
-    "refcount_*", "__refcount_*", "kref_*", NULL};
-static const char *const skip_odebug[] = {
-    "debug_print_object", "debug_object_*", "__debug_object_*",
-    "debug_check_no_obj_freed", "__debug_check_no_obj_freed",
-    "debug_objects_*", "debug_timer_*", "debug_work_*", "debug_hrtimer_*",
-    "debug_rcu_head_*", "debug_activate", "debug_deactivate",
-    "init_timer_key", "__init_timer*", "destroy_timer_on_stack",
-    "__init_work", "destroy_work_on_stack", "enqueue_timer",
-    "__mod_timer", "mod_timer", "add_timer", "__queue_work",
-    "queue_work_on", "__queue_delayed_work", "hrtimer_init*",
-    "hrtimer_start_range_ns", "__hrtimer_init", "free_obj_work", NULL};
-static const char *const skip_irq[] = {
-    "__irq_exit_rcu", "irq_exit_rcu", "irq_exit", "__irq_exit*",
-    "sysvec_*", "asm_sysvec_*", "__sysvec_*", "handle_irq*",
-    "__handle_irq*", "common_interrupt", "asm_common_interrupt",
-    "hrtimer_interrupt", "__hrtimer_run_queues", "__run_hrtimer",
-    "tick_sched_timer", "tick_sched_handle*", "tick_nohz_*",
-    "update_process_times", "rcu_sched_clock_irq", "rcu_pending",
-    "check_cpu_stall", "print_cpu_stall*", "print_other_cpu_stall",
-    "rcu_dump_cpu_stacks", "dump_cpu_task", "sched_show_task",
-    "nmi_*", "default_do_nmi", "exc_nmi", "asm_exc_nmi", "end_repeat_nmi",
-    "watchdog_timer_fn", "watchdog_overflow_callback",
-    "watchdog_hardlockup_*", "__perf_event_overflow",
-    "perf_event_nmi_handler", "handle_pmi_common", "intel_pmu_handle_irq",
-    "perf_event_overflow", "__do_softirq", "do_softirq*",
-    "el1_interrupt", "el1h_64_irq*", "el0_interrupt", "gic_handle_irq",
-    "call_on_irq_stack", "do_interrupt_handler",
-    "generic_handle_domain_irq", "handle_domain_irq",
-    "__handle_domain_irq", "handle_percpu_devid_irq", "arch_timer_handler*",
-    "timer_handler", "ipi_handler", "do_handle_IPI", "handle_IPI",
-    "el1_irq", "__el1_irq", "trigger_single_cpu_backtrace",
-    "arch_trigger_cpumask_backtrace", "nmi_trigger_cpumask_backtrace",
-    "nmi_cpu_backtrace", "lockdep_hardirqs_*", "trace_hardirqs_*",
-    "rcu_check_gp_start_stall", "rcu_irq_exit*", "irqentry_*",
-    "__hrtimer_run*", "run_timer_softirq", "__run_timers", "call_timer_fn",
-    "expire_timers", "handle_softirqs", "do_sched_softirq*",
-    "arch_cpu_idle", "default_idle*", "cpu_do_idle", "do_idle",
-    "cpu_startup_entry", NULL};
-static const char *const skip_might[] = {
-    "__might_resched", "__might_sleep", "___might_sleep", "might_sleep",
-    "__might_fault", "might_fault", "__schedule_bug", "schedule_debug",
-    "check_preemption_disabled", "debug_smp_processor_id",
-    "__this_cpu_preempt_check", "__cant_sleep", "__cant_migrate",
-    "might_alloc", NULL};
-static const char *const skip_usercopy[] = {
-    "_copy_to_user", "_copy_from_user", "copy_user_*", "__copy_user*",
-    "copy_to_user*", "copy_from_user*", "raw_copy_*", "__arch_copy_*",
-    "_copy_to_iter", "copyout", "copyin", "kmsan_copy_to_user",
-    "instrument_copy_*", "__put_user*", "__get_user*", NULL};
+static const char *const skip_common[] = { "dump_stack", "dump_stack_lvl",
+	"__dump_stack", "show_stack", "dump_backtrace", "show_regs",
+	"__show_regs", "show_trace_log_lvl", "printk", "_printk", "vprintk*",
+	"panic", "__warn", "warn_slowpath*", "__warn_printk", "report_bug",
+	"handle_bug", "exc_invalid_op", "asm_exc_invalid_op", "do_error_trap",
+	"do_trap", "die", "__die", "__die_body", "oops_end", "bug_handler",
+	"call_break_hook", "brk_handler", "do_debug_exception", "el1_dbg",
+	"el1h_64_sync*", "el1_sync*", "el1_abort", "el1_da", "do_mem_abort",
+	"do_translation_fault", "do_page_fault", "__do_kernel_fault",
+	"die_kernel_fault", "do_bad_area", "page_fault_oops",
+	"kernelmode_fixup_or_oops", "__bad_area_nosemaphore",
+	"bad_area_nosemaphore", "no_context", "do_user_addr_fault",
+	"do_kern_addr_fault", "exc_page_fault", "asm_exc_page_fault",
+	"exc_general_protection", "asm_exc_general_protection",
+	"exc_divide_error", "asm_exc_divide_error", "check_panic_on_warn",
+	"__stack_chk_fail", "warn_bogus_irq_restore", "arm64_serror_panic",
+	"do_serror", "el1h_64_error*", "el1_error", "__show_stack",
+	"print_modules", "debug_locks_off", "memcpy*", "memset*", "memmove*",
+	"__memcpy*", "__memset*", "__memmove*", "memcmp", "strlen", "strnlen",
+	"strcpy", "strncpy", "strscpy*", "strcmp", "strncmp", "nmi_panic",
+	"handle_bad_stack", "__bad_stack", NULL };
+static const char *const skip_sanitizer[] = { "kasan_*", "__kasan_*",
+	"___kasan_*", "____kasan_*", "__asan_*", "__hwasan_*",
+	"check_region_inline", "check_memory_region*",
+	"print_address_description*", "print_report", "describe_object*",
+	"kfence_*", "__kfence_*", "kcsan_*", "__kcsan_*", "__tsan_*", "ubsan_*",
+	"__ubsan_*", "ubsan_epilogue", "handle_overflow",
+	"handle_null_ptr_deref", "handle_misaligned_access",
+	"handle_object_size_mismatch", "ubsan_type_mismatch_common",
+	"val_to_string", "kmsan_*", "__msan_*", "memcpy", "memset", "memmove",
+	"__memcpy", "__memset", "__memmove", "memcmp", "strlen", "strnlen",
+	"strcpy", "strncpy", "strscpy", "strcmp", "strncmp", "__fortify_*",
+	"fortify_*", "instrument_*", "__instrument_*", "copy_page*",
+	"end_report", "start_report", "report_el*", "mte_*",
+	"do_tag_check_fault", NULL };
+static const char *const skip_lock[] = { "lock_acquire*", "lock_release",
+	"__lock_acquire", "__lock_release", "lock_acquired", "lock_contended",
+	"_raw_spin_*", "_raw_read_*", "_raw_write_*", "__raw_spin_*",
+	"__raw_read_*", "__raw_write_*", "do_raw_spin_*", "do_raw_read_*",
+	"do_raw_write_*", "spin_bug", "spin_dump", "rwlock_bug",
+	"queued_spin_*", "native_queued_spin_*", "__pv_queued_spin_*",
+	"pv_queued_spin_*", "queued_read_*", "queued_write_*", "mutex_lock*",
+	"__mutex_lock*", "mutex_unlock", "__mutex_unlock*", "mutex_trylock*",
+	"down", "down_*", "__down*", "up", "up_*", "__up*", "rwsem_*",
+	"__rwsem_*", "ww_mutex_*", "__ww_mutex_*", "rt_mutex*", "__rt_mutex*",
+	"rt_spin_*", "lockdep_*", "__lockdep_*", "check_noncircular",
+	"check_prev_add", "check_prevs_add", "validate_chain",
+	"print_circular_bug*", "print_usage_bug", "print_bad_irq_dependency",
+	"mark_lock*", "mark_usage", "print_lock*", "debug_check_no_locks_*",
+	"check_irq_usage", "check_deadlock", "print_deadlock_bug",
+	"valid_state", "mark_held_locks", "lock_is_held_type",
+	"lockdep_rcu_suspicious", "print_unlock_imbalance_bug",
+	"register_lock_class", "assign_lock_key", "look_up_lock_class",
+	"__lockdep_init_map*", "lockdep_init_map*",
+	"print_lock_nested_lock_not_held", "print_freed_lock_bug",
+	"print_held_locks_bug", "hlock_class", "spin_lock*", "spin_unlock*",
+	"read_lock*", "write_lock*", "preempt_count_*", "lock_timer_base",
+	NULL };
+static const char *const skip_sched[] = { "__schedule", "schedule",
+	"schedule_timeout*", "schedule_preempt*", "io_schedule*",
+	"schedule_hrtimeout*", "context_switch", "__switch_to*",
+	"__wait_for_common", "wait_for_completion*", "do_wait_for_common",
+	"wait_for_common*", "msleep*", "usleep_range*", "wait_woken",
+	"__flush_work", "flush_work", "__cond_resched*", "_cond_resched",
+	"preempt_schedule*", "__wait_on_bit*", "out_of_line_wait_on_bit*",
+	"bit_wait*", "folio_wait_bit*", "wait_on_page_bit*", "__folio_lock*",
+	"__lock_page*", "__wait_event*", "prepare_to_wait*", "finish_wait",
+	"schedule_debug", "__schedule_bug", "do_task_dead", "ret_from_fork",
+	"ret_from_fork_asm", "kthread", NULL };
+static const char *const skip_alloc[] = { "kmalloc*", "__kmalloc*",
+	"kmem_cache_alloc*", "__kmem_cache_alloc*", "slab_alloc*",
+	"__slab_alloc*", "___slab_alloc", "slab_pre_alloc_hook*",
+	"slab_post_alloc_hook*", "kzalloc*", "kcalloc*", "krealloc*",
+	"__krealloc", "kmemdup*", "kstrdup*", "kvmalloc*", "kvzalloc*",
+	"__kvmalloc*", "vmalloc*", "__vmalloc*", "vzalloc*", "alloc_pages*",
+	"__alloc_pages*", "folio_alloc*", "__folio_alloc*", "get_free_pages",
+	"__get_free_pages", "kmemleak_alloc*", "create_object*",
+	"__create_object", "alloc_slab_page", "allocate_slab", "new_slab",
+	"memdup_user*", "kmem_cache_zalloc", "kmalloc_large*",
+	"__kmalloc_large*", "kmalloc_order*", "kmalloc_reserve", "__alloc_skb",
+	"prepare_alloc_pages", "get_page_from_freelist", "__might_fault",
+	"should_fail*", "fs_reclaim_*", "might_alloc", "alloc_debug_processing",
+	"set_track*", "get_partial*", "__stack_depot*", "stack_depot_*",
+	"check_bytes_and_report", "check_object", "kvasprintf*", "kasprintf",
+	"kobject_set_name_vargs", "dev_set_name", "kstrdup_const", "kstrndup",
+	"kmemdup_nul", "__kernel_unpoison_pages", "kernel_unpoison_pages",
+	"unpoison_page", "check_poison_mem", "post_alloc_hook", "prep_new_page",
+	"rmqueue*", "__rmqueue*", "poison_error", "check_element*",
+	"__check_element", "mempool_alloc*", "mempool_free*", "remove_element",
+	"add_element", NULL };
+static const char *const skip_free[] = { "kfree*", "__kfree*",
+	"kmem_cache_free*", "__kmem_cache_free*", "slab_free*", "__slab_free*",
+	"do_slab_free", "free_debug_processing", "free_to_partial_list",
+	"slab_err", "object_err", "print_trailer", "check_object",
+	"check_bytes_and_report", "on_freelist", "check_slab",
+	"free_consistency_checks", "__free_pages*", "free_pages*",
+	"__free_pages_ok", "free_unref_page*", "kvfree*", "vfree*", "__vfree*",
+	"free_pcp_prepare", "free_pages_prepare", "free_page_is_bad*",
+	"bad_page", "kmemleak_free*", "___cache_free", "__cache_free",
+	"kfree_sensitive", "check_free_page*", "free_tail_page_prepare",
+	"__put_page", "put_page", "folio_put", "__folio_put", "print_bad_pte",
+	"bad_page", "check_new_page*", "page_remove_rmap", "zap_pte_range_fail",
+	NULL };
+static const char *const skip_list[] = { "__list_add_valid*",
+	"__list_del_entry_valid*", "__list_add", "list_add*", "list_del*",
+	"__list_del_entry*", "list_move*", "__list_add_rcu", "list_splice*",
+	"__list_del*", "list_replace*", NULL };
+static const char *const skip_refcount[] = { "refcount_*", "__refcount_*",
+	"kref_*", NULL };
+static const char *const skip_odebug[] = { "debug_print_object",
+	"debug_object_*", "__debug_object_*", "debug_check_no_obj_freed",
+	"__debug_check_no_obj_freed", "debug_objects_*", "debug_timer_*",
+	"debug_work_*", "debug_hrtimer_*", "debug_rcu_head_*", "debug_activate",
+	"debug_deactivate", "init_timer_key", "__init_timer*",
+	"destroy_timer_on_stack", "__init_work", "destroy_work_on_stack",
+	"enqueue_timer", "__mod_timer", "mod_timer", "add_timer",
+	"__queue_work", "queue_work_on", "__queue_delayed_work",
+	"hrtimer_init*", "hrtimer_start_range_ns", "__hrtimer_init",
+	"free_obj_work", NULL };
+static const char *const skip_irq[] = { "__irq_exit_rcu", "irq_exit_rcu",
+	"irq_exit", "__irq_exit*", "sysvec_*", "asm_sysvec_*", "__sysvec_*",
+	"handle_irq*", "__handle_irq*", "common_interrupt",
+	"asm_common_interrupt", "hrtimer_interrupt", "__hrtimer_run_queues",
+	"__run_hrtimer", "tick_sched_timer", "tick_sched_handle*",
+	"tick_nohz_*", "update_process_times", "rcu_sched_clock_irq",
+	"rcu_pending", "check_cpu_stall", "print_cpu_stall*",
+	"print_other_cpu_stall", "rcu_dump_cpu_stacks", "dump_cpu_task",
+	"sched_show_task", "nmi_*", "default_do_nmi", "exc_nmi", "asm_exc_nmi",
+	"end_repeat_nmi", "watchdog_timer_fn", "watchdog_overflow_callback",
+	"watchdog_hardlockup_*", "__perf_event_overflow",
+	"perf_event_nmi_handler", "handle_pmi_common", "intel_pmu_handle_irq",
+	"perf_event_overflow", "__do_softirq", "do_softirq*", "el1_interrupt",
+	"el1h_64_irq*", "el0_interrupt", "gic_handle_irq", "call_on_irq_stack",
+	"do_interrupt_handler", "generic_handle_domain_irq",
+	"handle_domain_irq", "__handle_domain_irq", "handle_percpu_devid_irq",
+	"arch_timer_handler*", "timer_handler", "ipi_handler", "do_handle_IPI",
+	"handle_IPI", "el1_irq", "__el1_irq", "trigger_single_cpu_backtrace",
+	"arch_trigger_cpumask_backtrace", "nmi_trigger_cpumask_backtrace",
+	"nmi_cpu_backtrace", "lockdep_hardirqs_*", "trace_hardirqs_*",
+	"rcu_check_gp_start_stall", "rcu_irq_exit*", "irqentry_*",
+	"__hrtimer_run*", "run_timer_softirq", "__run_timers", "call_timer_fn",
+	"expire_timers", "handle_softirqs", "do_sched_softirq*",
+	"arch_cpu_idle", "default_idle*", "cpu_do_idle", "do_idle",
+	"cpu_startup_entry", NULL };
+static const char *const skip_might[] = { "__might_resched", "__might_sleep",
+	"___might_sleep", "might_sleep", "__might_fault", "might_fault",
+	"__schedule_bug", "schedule_debug", "check_preemption_disabled",
+	"debug_smp_processor_id", "__this_cpu_preempt_check", "__cant_sleep",
+	"__cant_migrate", "might_alloc", NULL };
+static const char *const skip_usercopy[] = { "_copy_to_user", "_copy_from_user",
+	"copy_user_*", "__copy_user*", "copy_to_user*", "copy_from_user*",
+	"raw_copy_*", "__arch_copy_*", "_copy_to_iter", "copyout", "copyin",
+	"kmsan_copy_to_user", "instrument_copy_*", "__put_user*", "__get_user*",
+	NULL };
 
 static const struct skipgroup skipgroups[] = {
-    {KR_SKIP_COMMON, skip_common},	 {KR_SKIP_SANITIZER, skip_sanitizer},
-    {KR_SKIP_LOCK, skip_lock},		 {KR_SKIP_SCHED, skip_sched},
-    {KR_SKIP_ALLOC, skip_alloc},	 {KR_SKIP_FREE, skip_free},
-    {KR_SKIP_LIST, skip_list},		 {KR_SKIP_REFCOUNT, skip_refcount},
-    {KR_SKIP_ODEBUG, skip_odebug},	 {KR_SKIP_IRQ, skip_irq},
-    {KR_SKIP_MIGHT, skip_might},	 {KR_SKIP_USERCOPY, skip_usercopy},
+	{ KR_SKIP_COMMON, skip_common },
+	{ KR_SKIP_SANITIZER, skip_sanitizer },
+	{ KR_SKIP_LOCK, skip_lock },
+	{ KR_SKIP_SCHED, skip_sched },
+	{ KR_SKIP_ALLOC, skip_alloc },
+	{ KR_SKIP_FREE, skip_free },
+	{ KR_SKIP_LIST, skip_list },
+	{ KR_SKIP_REFCOUNT, skip_refcount },
+	{ KR_SKIP_ODEBUG, skip_odebug },
+	{ KR_SKIP_IRQ, skip_irq },
+	{ KR_SKIP_MIGHT, skip_might },
+	{ KR_SKIP_USERCOPY, skip_usercopy },
 };
 
 static bool
@@ -266,7 +269,8 @@ skipped(const char *f, unsigned mask)
 	size_t i;
 
 	for (i = 0; i < sizeof(skipgroups) / sizeof(skipgroups[0]); i++)
-		if ((mask & skipgroups[i].bit) && name_in(f, skipgroups[i].names))
+		if ((mask & skipgroups[i].bit) &&
+		    name_in(f, skipgroups[i].names))
 			return true;
 	return false;
 }
@@ -324,7 +328,7 @@ parse_frame(const char *t, size_t n, char *func, size_t fsz, char *mod,
 		p++;
 	fe = p;
 	if (fe == fs || !isalpha((unsigned char)*fs) ? (fe == fs || *fs != '_')
-						      : false)
+						     : false)
 		return false;
 	if (p + 3 > e || memcmp(p, "+0x", 3))
 		return false;
@@ -379,11 +383,11 @@ parse_pc(const char *t, size_t n, char *func, size_t fsz)
 	bool u;
 
 	if (n > 10 && !memcmp(t, "RIP: ", 5) && t[9] == ':')
-		return parse_frame(t + 10, n - 10, func, fsz, mod, sizeof(mod),
-		    &u);
+		return parse_frame(
+		    t + 10, n - 10, func, fsz, mod, sizeof(mod), &u);
 	if (n > 5 && !memcmp(t, "pc : ", 5))
-		return parse_frame(t + 5, n - 5, func, fsz, mod, sizeof(mod),
-		    &u);
+		return parse_frame(
+		    t + 5, n - 5, func, fsz, mod, sizeof(mod), &u);
 	return false;
 }
 
@@ -428,7 +432,8 @@ collect_frames(const struct kr_open *o, struct kr_report *r, bool **irqflags)
 		bool unrel;
 
 		p = ltrim(t, &m);
-		if (sstarts(p, m, "Call Trace:") || sstarts(p, m, "Call trace:") ||
+		if (sstarts(p, m, "Call Trace:") ||
+		    sstarts(p, m, "Call trace:") ||
 		    (sstarts(p, m, "backtrace") && m < 40 && p[m - 1] == ':')) {
 			if (r->nframes)
 				break;
@@ -454,8 +459,8 @@ collect_frames(const struct kr_open *o, struct kr_report *r, bool **irqflags)
 			done = true;
 			continue;
 		}
-		if (!parse_frame(t, n, func, sizeof(func), mod, sizeof(mod),
-			&unrel)) {
+		if (!parse_frame(
+			t, n, func, sizeof(func), mod, sizeof(mod), &unrel)) {
 			/* x86 user regs inside <TASK> ... </TASK> */
 			if (sstarts(p, m, "RIP:") || sstarts(p, m, "Code:") ||
 			    sstarts(p, m, "R") || sstarts(p, m, "FS:") ||
@@ -489,8 +494,8 @@ collect_frames(const struct kr_open *o, struct kr_report *r, bool **irqflags)
 }
 
 static const char *
-first_good_frame(const struct kr_report *r, const bool *irq, unsigned skip,
-    bool skip_irq)
+first_good_frame(
+    const struct kr_report *r, const bool *irq, unsigned skip, bool skip_irq)
 {
 	size_t i;
 
@@ -580,9 +585,9 @@ lower(char *s)
 static void
 apply_fields(struct kr_report *r, size_t fp, const char *t, size_t n)
 {
-	static const char *const names[] = {"cpu", "pid", "task", "taint",
-	    "release", "hw", "access", "size", "addr", "wnr"};
-	char *v[10] = {0};
+	static const char *const names[] = { "cpu", "pid", "task", "taint",
+		"release", "hw", "access", "size", "addr", "wnr" };
+	char *v[10] = { 0 };
 	int64_t cpu = r->cpu;
 
 	if (!kr_field_match(fp, t, n, names, v, 10))
@@ -658,31 +663,31 @@ extract_fields(const struct kr_open *o, struct kr_report *r)
 /* ---- subtype, title ---- */
 
 struct remap {
-	const char *from;	/* prefix of the kernel's words */
+	const char *from; /* prefix of the kernel's words */
 	const char *subtype;
-	const char *words;	/* title words, NULL: the kernel's own */
+	const char *words; /* title words, NULL: the kernel's own */
 };
 
 static const struct remap remaps[] = {
-    {"circular", "circular-dependency", NULL},
-    {"recursive", "recursive-locking", NULL},
-    {"double-free or invalid-free", "double-free", NULL},
-    {"invalid free", "invalid-free", NULL},
-    {"invalid", "invalid-access", NULL},
-    {"Redzone overwritten", "redzone-overwritten", NULL},
-    {"Slab has", "free-count-mismatch", "free count mismatch"},
-    {"Wrong object count", "wrong-object-count", "Wrong object count"},
-    {"Wrong number of objects", "wrong-object-count",
-	"Wrong number of objects"},
-    {"Freechain corrupt", "freechain-corrupt", NULL},
-    {"Freepointer corrupt", "freepointer-corrupt", NULL},
-    {"Object already free", "object-already-free", NULL},
-    {"Invalid object pointer", "invalid-object-pointer",
-	"Invalid object pointer"},
-    {"Padding overwritten", "padding-overwritten", NULL},
-    {"Object padding overwritten", "object-padding-overwritten", NULL},
-    {"Poison overwritten", "poison-overwritten", NULL},
-    {"Objects remaining", "objects-remaining", "Objects remaining"},
+	{ "circular", "circular-dependency", NULL },
+	{ "recursive", "recursive-locking", NULL },
+	{ "double-free or invalid-free", "double-free", NULL },
+	{ "invalid free", "invalid-free", NULL },
+	{ "invalid", "invalid-access", NULL },
+	{ "Redzone overwritten", "redzone-overwritten", NULL },
+	{ "Slab has", "free-count-mismatch", "free count mismatch" },
+	{ "Wrong object count", "wrong-object-count", "Wrong object count" },
+	{ "Wrong number of objects", "wrong-object-count",
+	    "Wrong number of objects" },
+	{ "Freechain corrupt", "freechain-corrupt", NULL },
+	{ "Freepointer corrupt", "freepointer-corrupt", NULL },
+	{ "Object already free", "object-already-free", NULL },
+	{ "Invalid object pointer", "invalid-object-pointer",
+	    "Invalid object pointer" },
+	{ "Padding overwritten", "padding-overwritten", NULL },
+	{ "Object padding overwritten", "object-padding-overwritten", NULL },
+	{ "Poison overwritten", "poison-overwritten", NULL },
+	{ "Objects remaining", "objects-remaining", "Objects remaining" },
 };
 
 /* Cut free text before its first token holding a digit; trim. */
@@ -767,18 +772,18 @@ ubsan_old_subtype(const struct kr_open *o)
 	static const struct {
 		const char *needle, *subtype;
 	} k[] = {
-	    {"out of range for type", "array-index-out-of-bounds"},
-	    {"shift exponent", "shift-out-of-bounds"},
-	    {"left shift of", "shift-out-of-bounds"},
-	    {"signed integer overflow", "signed-integer-overflow"},
-	    {"negation of", "signed-integer-overflow"},
-	    {"load of value", "invalid-load"},
-	    {"division by zero", "division-overflow"},
-	    {"division of", "division-overflow"},
-	    {"null pointer", "null-ptr-deref"},
-	    {"misaligned address", "misaligned-access"},
-	    {"with insufficient space", "object-size-mismatch"},
-	    {"unreachable", "unreachable"},
+		{ "out of range for type", "array-index-out-of-bounds" },
+		{ "shift exponent", "shift-out-of-bounds" },
+		{ "left shift of", "shift-out-of-bounds" },
+		{ "signed integer overflow", "signed-integer-overflow" },
+		{ "negation of", "signed-integer-overflow" },
+		{ "load of value", "invalid-load" },
+		{ "division by zero", "division-overflow" },
+		{ "division of", "division-overflow" },
+		{ "null pointer", "null-ptr-deref" },
+		{ "misaligned address", "misaligned-access" },
+		{ "with insufficient space", "object-size-mismatch" },
+		{ "unreachable", "unreachable" },
 	};
 	size_t i, j, n;
 
@@ -863,7 +868,7 @@ static void
 signature(struct kr_report *r)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *parts[3] = {kr_class_name(r->cls), r->subtype, r->title};
+	const char *parts[3] = { kr_class_name(r->cls), r->subtype, r->title };
 	size_t i;
 	const unsigned char *p;
 
@@ -956,8 +961,8 @@ pick_frame(const struct kr_open *o, struct kr_report *r, const bool *irq,
 	if ((f & KR_F_FRAME_PC) && frame_from_pc(o, buf, sizeof(buf), skip))
 		return strdup(buf);
 	{
-		const char *g = first_good_frame(r, irq, skip,
-		    (f & KR_F_SKIP_IRQ) != 0);
+		const char *g =
+		    first_good_frame(r, irq, skip, (f & KR_F_SKIP_IRQ) != 0);
 
 		if (g)
 			return strdup(g);
@@ -1020,8 +1025,8 @@ decide_subtype(const struct kr_open *o, struct kr_report *r, struct hdr *h,
 }
 
 static void
-decide_corrupted(const struct kr_open *o, struct kr_report *r,
-    const struct hdr *h)
+decide_corrupted(
+    const struct kr_open *o, struct kr_report *r, const struct hdr *h)
 {
 	unsigned f = o->rule->flags;
 	const char *why = NULL;
@@ -1111,7 +1116,7 @@ struct kr_report *
 kr_build_report(const struct kr_open *o)
 {
 	struct kr_report *r = calloc(1, sizeof(*r));
-	struct hdr h = {0};
+	struct hdr h = { 0 };
 	bool *irq = NULL;
 	char *kindwords = NULL, *reason = NULL, *frame2;
 	const char *Access = "";
@@ -1140,7 +1145,7 @@ kr_build_report(const struct kr_open *o)
 	frame2 = h.func2 ? strdup(h.func2) : strdup("");
 	if (r->frame && frame2 && frame2[0] && strcmp(r->frame, frame2) > 0 &&
 	    r->cls == KR_CLASS_KCSAN) {
-		char *t = r->frame;	/* KCSAN pairs sorted */
+		char *t = r->frame; /* KCSAN pairs sorted */
 
 		r->frame = frame2;
 		frame2 = t;
@@ -1153,12 +1158,12 @@ kr_build_report(const struct kr_open *o)
 	else if (r->access && !strcmp(r->access, "write"))
 		Access = "Write";
 	{
-		const char *keys[] = {"subtype", "Access", "access", "frame",
-		    "frame2", "reason", "kind"};
-		const char *vals[] = {r->subtype ? r->subtype : "", Access,
-		    r->access ? r->access : "", r->frame ? r->frame : "",
-		    r->frame2 ? r->frame2 : "", reason ? reason : "",
-		    kindwords ? kindwords : ""};
+		const char *keys[] = { "subtype", "Access", "access", "frame",
+			"frame2", "reason", "kind" };
+		const char *vals[] = { r->subtype ? r->subtype : "", Access,
+			r->access ? r->access : "", r->frame ? r->frame : "",
+			r->frame2 ? r->frame2 : "", reason ? reason : "",
+			kindwords ? kindwords : "" };
 
 		r->title = expand_title(o->rule->title, keys, vals, 7);
 	}
@@ -1208,32 +1213,32 @@ kr_report_free(struct kr_report *r)
 }
 
 static const char *const class_names[KR_CLASS__COUNT] = {
-    [KR_CLASS_NONE] = "none",
-    [KR_CLASS_KASAN] = "kasan",
-    [KR_CLASS_KCSAN] = "kcsan",
-    [KR_CLASS_KFENCE] = "kfence",
-    [KR_CLASS_KMSAN] = "kmsan",
-    [KR_CLASS_UBSAN] = "ubsan",
-    [KR_CLASS_LOCKDEP] = "lockdep",
-    [KR_CLASS_WARN] = "warn",
-    [KR_CLASS_BUG] = "bug",
-    [KR_CLASS_OOPS] = "oops",
-    [KR_CLASS_PANIC] = "panic",
-    [KR_CLASS_STACK_CORRUPTION] = "stack-corruption",
-    [KR_CLASS_RCU_STALL] = "rcu-stall",
-    [KR_CLASS_HUNG_TASK] = "hung-task",
-    [KR_CLASS_SOFT_LOCKUP] = "soft-lockup",
-    [KR_CLASS_HARD_LOCKUP] = "hard-lockup",
-    [KR_CLASS_WORKQUEUE_LOCKUP] = "workqueue-lockup",
-    [KR_CLASS_LIST_CORRUPTION] = "list-corruption",
-    [KR_CLASS_DEBUG_OBJECTS] = "debug-objects",
-    [KR_CLASS_ATOMIC_SLEEP] = "atomic-sleep",
-    [KR_CLASS_REFCOUNT] = "refcount",
-    [KR_CLASS_MEMORY_LEAK] = "memory-leak",
-    [KR_CLASS_SLAB_CORRUPTION] = "slab-corruption",
-    [KR_CLASS_BAD_PAGE] = "bad-page",
-    [KR_CLASS_SERROR] = "serror",
-    [KR_CLASS_OTHER] = "other",
+	[KR_CLASS_NONE] = "none",
+	[KR_CLASS_KASAN] = "kasan",
+	[KR_CLASS_KCSAN] = "kcsan",
+	[KR_CLASS_KFENCE] = "kfence",
+	[KR_CLASS_KMSAN] = "kmsan",
+	[KR_CLASS_UBSAN] = "ubsan",
+	[KR_CLASS_LOCKDEP] = "lockdep",
+	[KR_CLASS_WARN] = "warn",
+	[KR_CLASS_BUG] = "bug",
+	[KR_CLASS_OOPS] = "oops",
+	[KR_CLASS_PANIC] = "panic",
+	[KR_CLASS_STACK_CORRUPTION] = "stack-corruption",
+	[KR_CLASS_RCU_STALL] = "rcu-stall",
+	[KR_CLASS_HUNG_TASK] = "hung-task",
+	[KR_CLASS_SOFT_LOCKUP] = "soft-lockup",
+	[KR_CLASS_HARD_LOCKUP] = "hard-lockup",
+	[KR_CLASS_WORKQUEUE_LOCKUP] = "workqueue-lockup",
+	[KR_CLASS_LIST_CORRUPTION] = "list-corruption",
+	[KR_CLASS_DEBUG_OBJECTS] = "debug-objects",
+	[KR_CLASS_ATOMIC_SLEEP] = "atomic-sleep",
+	[KR_CLASS_REFCOUNT] = "refcount",
+	[KR_CLASS_MEMORY_LEAK] = "memory-leak",
+	[KR_CLASS_SLAB_CORRUPTION] = "slab-corruption",
+	[KR_CLASS_BAD_PAGE] = "bad-page",
+	[KR_CLASS_SERROR] = "serror",
+	[KR_CLASS_OTHER] = "other",
 };
 
 const char *

@@ -29,6 +29,8 @@
 /* The "in" part most reports share. */
 #define IN_FRAME " in {frame}"
 
+// clang-format off
+/* the table is laid out by hand, one rule a block */
 #define RULE(...) {__VA_ARGS__}
 
 const struct kr_rule kr_rules[] = {
@@ -718,6 +720,7 @@ const struct kr_rule kr_rules[] = {
 	    .text = "other BUG: lines (frame from the stack, not in the title)"),
 };
 
+// clang-format on
 const size_t kr_nrules = sizeof(kr_rules) / sizeof(kr_rules[0]);
 
 size_t
@@ -748,12 +751,20 @@ bool
 kr_panic_reason_refers(const char *reason)
 {
 	static const char *const refers[] = {
-	    "Fatal exception", "Oops", "kernel: panic_on_warn set",
-	    "panic_on_warn set", "hung_task: blocked tasks",
-	    "softlockup: hung tasks", "Hard LOCKUP", "hardlockup:",
-	    "RCU Stall", "KASAN: panic_on_warn", "kasan.fault=panic",
-	    "Asynchronous SError Interrupt", "panic_on_oops",
-	    "kernel stack overflow",
+		"Fatal exception",
+		"Oops",
+		"kernel: panic_on_warn set",
+		"panic_on_warn set",
+		"hung_task: blocked tasks",
+		"softlockup: hung tasks",
+		"Hard LOCKUP",
+		"hardlockup:",
+		"RCU Stall",
+		"KASAN: panic_on_warn",
+		"kasan.fault=panic",
+		"Asynchronous SError Interrupt",
+		"panic_on_oops",
+		"kernel stack overflow",
 	};
 	size_t i;
 

@@ -83,7 +83,8 @@ parse_header(char *buf, size_t len, struct corpus *c, const char *path)
 
 			if (x->n < 24) {
 				x->key[x->n] = dupn(p, kl);
-				x->val[x->n] = dupn(colon, (size_t)(le - colon));
+				x->val[x->n] =
+				    dupn(colon, (size_t)(le - colon));
 				x->n++;
 			}
 		}
@@ -142,7 +143,8 @@ check(const struct kr_report *r, const struct expect *x, int idx,
 		const char *a = actual(r, x->key[i], buf, sizeof(buf));
 
 		if (a == NULL) {
-			fprintf(stderr, "%s: unknown key %s\n", path, x->key[i]);
+			fprintf(
+			    stderr, "%s: unknown key %s\n", path, x->key[i]);
 			bad++;
 			continue;
 		}
@@ -154,8 +156,9 @@ check(const struct kr_report *r, const struct expect *x, int idx,
 		}
 	}
 	if (bad)
-		fprintf(stderr, "%s: report %d was: %s | %s | lines %llu-%llu%s%s\n",
-		    path, idx, kr_class_name(r->cls), r->title,
+		fprintf(stderr,
+		    "%s: report %d was: %s | %s | lines %llu-%llu%s%s\n", path,
+		    idx, kr_class_name(r->cls), r->title,
 		    (unsigned long long)r->first_line,
 		    (unsigned long long)r->last_line,
 		    r->corrupted ? " | corrupted: " : "", r->corrupt_reason);
@@ -202,13 +205,14 @@ by_first_line(const void *a, const void *b)
 	const struct kr_report *x = *(struct kr_report *const *)a;
 	const struct kr_report *y = *(struct kr_report *const *)b;
 
-	return x->first_line < y->first_line ? -1 : x->first_line > y->first_line;
+	return x->first_line < y->first_line ? -1
+					     : x->first_line > y->first_line;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct corpus c = {0};
+	struct corpus c = { 0 };
 	struct kr_ctx *ctx;
 	struct kr_report *r;
 	char *buf, *cause = NULL;
@@ -227,7 +231,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (parse_header(buf, len, &c, argv[1]) < 0) {
-		fprintf(stderr, "%s: bad header (REPORTS: missing?)\n", argv[1]);
+		fprintf(
+		    stderr, "%s: bad header (REPORTS: missing?)\n", argv[1]);
 		return 1;
 	}
 	if ((ctx = kr_new(NULL, &cause)) == NULL) {
@@ -255,8 +260,9 @@ main(int argc, char **argv)
 		r = all[i];
 		got++;
 		if (got <= c.reports && c.nblk > 0)
-			bad += check(r, &c.blk[got <= c.nblk ? got - 1 : c.nblk - 1],
-			    got, argv[1]);
+			bad += check(r,
+			    &c.blk[got <= c.nblk ? got - 1 : c.nblk - 1], got,
+			    argv[1]);
 		else
 			fprintf(stderr, "%s: unexpected report %d: %s | %s\n",
 			    argv[1], got, kr_class_name(r->cls), r->title);

@@ -28,20 +28,18 @@ feed(struct kr_ctx *ctx, const char *const *lines, int64_t t0, int64_t step)
 }
 
 static const char *const warn_lines[] = {
-    "[    4.059495] ------------[ cut here ]------------",
-    "[    4.059926] crashme: WARNING requested",
-    "[    4.060577] WARNING: CPU: 1 PID: 115 at /build/crashme.c:55 "
-    "crashme_write+0x135/0x516 [crashme]",
-    "[    4.062477] CPU: 1 PID: 115 Comm: sh Tainted: G           OE      "
-    "6.1.0-56-amd64 #1  Debian 6.1.192-2",
-    "[    4.063544] RIP: 0010:crashme_write+0x135/0x516 [crashme]",
-    "[    4.068343] Call Trace:",
-    "[    4.073497]  <TASK>",
-    "[    4.077361]  proc_reg_write+0x56/0xa0",
-    "[    4.077361]  vfs_write+0xc7/0x3f0",
-    "[    4.077361]  </TASK>",
-    "[    4.077361] ---[ end trace 0000000000000000 ]---",
-    NULL};
+	"[    4.059495] ------------[ cut here ]------------",
+	"[    4.059926] crashme: WARNING requested",
+	"[    4.060577] WARNING: CPU: 1 PID: 115 at /build/crashme.c:55 "
+	"crashme_write+0x135/0x516 [crashme]",
+	"[    4.062477] CPU: 1 PID: 115 Comm: sh Tainted: G           OE      "
+	"6.1.0-56-amd64 #1  Debian 6.1.192-2",
+	"[    4.063544] RIP: 0010:crashme_write+0x135/0x516 [crashme]",
+	"[    4.068343] Call Trace:", "[    4.073497]  <TASK>",
+	"[    4.077361]  proc_reg_write+0x56/0xa0",
+	"[    4.077361]  vfs_write+0xc7/0x3f0", "[    4.077361]  </TASK>",
+	"[    4.077361] ---[ end trace 0000000000000000 ]---", NULL
+};
 
 /* A WARN with its end marker: pulled-back lines, fields, title. */
 static void
@@ -81,17 +79,16 @@ test_engine_warn_fields(void **state)
 static void
 test_engine_quiet_timeout(void **state)
 {
-	struct kr_config cfg = {.quiet_ms = 700};
+	struct kr_config cfg = { .quiet_ms = 700 };
 	struct kr_ctx *ctx = kr_new(&cfg, NULL);
 	static const char *const lines[] = {
-	    "[   10.0] INFO: task sh:56 blocked for more than 3 seconds.",
-	    "[   10.0]       Not tainted 6.1.192 #2",
-	    "[   10.0] Call trace:",
-	    "[   10.0]  __switch_to+0xe8/0x140",
-	    "[   10.0]  __schedule+0x2f4/0x8a0",
-	    "[   10.0]  schedule+0x5c/0xd0",
-	    "[   10.0]  my_driver_wait+0x40/0x88 [mydrv]",
-	    NULL};
+		"[   10.0] INFO: task sh:56 blocked for more than 3 seconds.",
+		"[   10.0]       Not tainted 6.1.192 #2",
+		"[   10.0] Call trace:", "[   10.0]  __switch_to+0xe8/0x140",
+		"[   10.0]  __schedule+0x2f4/0x8a0",
+		"[   10.0]  schedule+0x5c/0xd0",
+		"[   10.0]  my_driver_wait+0x40/0x88 [mydrv]", NULL
+	};
 	struct kr_report *r;
 
 	(void)state;
@@ -124,8 +121,8 @@ test_engine_reboot_cut(void **state)
 	(void)state;
 	for (i = 0; i < 8; i++)
 		kr_feed_text(ctx, warn_lines[i], strlen(warn_lines[i]), 0, i);
-	kr_feed_text(ctx, "[    0.000000] Linux version 6.1.0-57-amd64 (x)",
-	    46, 0, 99);
+	kr_feed_text(
+	    ctx, "[    0.000000] Linux version 6.1.0-57-amd64 (x)", 46, 0, 99);
 	r = kr_next(ctx);
 	assert_non_null(r);
 	assert_true(r->corrupted);
@@ -141,16 +138,15 @@ test_engine_caller_interleave(void **state)
 {
 	struct kr_ctx *ctx = kr_new(NULL, NULL);
 	static const char *const lines[] = {
-	    "[    1.0][   T51] ------------[ cut here ]------------",
-	    "[    1.0][   T51] WARNING: CPU: 0 PID: 51 at a.c:1 foo+0x1/0x2",
-	    "[    1.0][   T99] eth0: link up",
-	    "[    1.0][   T51] Call Trace:",
-	    "[    1.0][    C1] hrtimer: interrupt took 1234 ns",
-	    "[    1.0][   T51]  <TASK>",
-	    "[    1.0][   T51]  bar+0x1/0x2",
-	    "[    1.0][   T51]  </TASK>",
-	    "[    1.0][   T51] ---[ end trace 0000000000000000 ]---",
-	    NULL};
+		"[    1.0][   T51] ------------[ cut here ]------------",
+		"[    1.0][   T51] WARNING: CPU: 0 PID: 51 at a.c:1 foo+0x1/0x2",
+		"[    1.0][   T99] eth0: link up",
+		"[    1.0][   T51] Call Trace:",
+		"[    1.0][    C1] hrtimer: interrupt took 1234 ns",
+		"[    1.0][   T51]  <TASK>", "[    1.0][   T51]  bar+0x1/0x2",
+		"[    1.0][   T51]  </TASK>",
+		"[    1.0][   T51] ---[ end trace 0000000000000000 ]---", NULL
+	};
 	struct kr_report *r;
 
 	(void)state;
@@ -173,20 +169,21 @@ test_engine_ext_records(void **state)
 {
 	struct kr_ctx *ctx = kr_new(NULL, NULL);
 	static const char *const lines[] = {
-	    "4,267,11537565,-,caller=T51;"
-	    "======================================================",
-	    "4,268,11538630,-,caller=T51;WARNING: possible circular locking "
-	    "dependency detected",
-	    "4,271,11538630,-,caller=T51;sh/51 is trying to acquire lock:",
-	    "4,272,11538630,c,caller=T51;ffffffff82232fa8 (kt_lock_a){+.+.}-"
-	    "{3:3}, at: kt_abba_path2+0x1c/0x40",
-	    " SUBSYSTEM=none",
-	    "4,273,11538630,-,caller=T51;\\x0abut task is already holding "
-	    "lock:",
-	    "4,290,11538630,-,caller=T51;stack backtrace:\\x0aCall Trace:\\x0a "
-	    "<TASK>\\x0a dump_stack_lvl+0x1/0x2\\x0a kt_write+0x1/0x2\\x0a "
-	    "</TASK>",
-	    NULL};
+		"4,267,11537565,-,caller=T51;"
+		"======================================================",
+		"4,268,11538630,-,caller=T51;WARNING: possible circular locking "
+		"dependency detected",
+		"4,271,11538630,-,caller=T51;sh/51 is trying to acquire lock:",
+		"4,272,11538630,c,caller=T51;ffffffff82232fa8 (kt_lock_a){+.+.}-"
+		"{3:3}, at: kt_abba_path2+0x1c/0x40",
+		" SUBSYSTEM=none",
+		"4,273,11538630,-,caller=T51;\\x0abut task is already holding "
+		"lock:",
+		"4,290,11538630,-,caller=T51;stack backtrace:\\x0aCall Trace:\\x0a "
+		"<TASK>\\x0a dump_stack_lvl+0x1/0x2\\x0a kt_write+0x1/0x2\\x0a "
+		"</TASK>",
+		NULL
+	};
 	struct kr_report *r;
 
 	(void)state;
@@ -212,17 +209,21 @@ static void
 test_engine_signature_stable(void **state)
 {
 	static const char *const a[] = {
-	    "[ 5.0] BUG: KCSAN: data-race in kt_race_fn / kt_other",
-	    "[ 5.0] ",
-	    "[ 5.0] write to 0xffffffff822efd08 of 8 bytes by task 52 on cpu 1:",
-	    "[ 5.0]  kt_race_fn+0x73/0xc0", "[ 5.0] ",
-	    "[ 5.0] ==================================================", NULL};
+		"[ 5.0] BUG: KCSAN: data-race in kt_race_fn / kt_other",
+		"[ 5.0] ",
+		"[ 5.0] write to 0xffffffff822efd08 of 8 bytes by task 52 on cpu 1:",
+		"[ 5.0]  kt_race_fn+0x73/0xc0", "[ 5.0] ",
+		"[ 5.0] ==================================================",
+		NULL
+	};
 	static const char *const b[] = {
-	    "[ 9.0] BUG: KCSAN: data-race in kt_other+0x11/0x20 / kt_race_fn+0x99/0x100",
-	    "[ 9.0] ",
-	    "[ 9.0] read to 0xffffffff822efd10 of 8 bytes by task 60 on cpu 0:",
-	    "[ 9.0]  kt_other+0x11/0x20", "[ 9.0] ",
-	    "[ 9.0] ==================================================", NULL};
+		"[ 9.0] BUG: KCSAN: data-race in kt_other+0x11/0x20 / kt_race_fn+0x99/0x100",
+		"[ 9.0] ",
+		"[ 9.0] read to 0xffffffff822efd10 of 8 bytes by task 60 on cpu 0:",
+		"[ 9.0]  kt_other+0x11/0x20", "[ 9.0] ",
+		"[ 9.0] ==================================================",
+		NULL
+	};
 	struct kr_ctx *c1 = kr_new(NULL, NULL), *c2 = kr_new(NULL, NULL);
 	struct kr_report *r1, *r2;
 
@@ -235,7 +236,8 @@ test_engine_signature_stable(void **state)
 	r2 = kr_next(c2);
 	assert_non_null(r1);
 	assert_non_null(r2);
-	assert_string_equal(r1->title, "KCSAN: data-race in kt_other / kt_race_fn");
+	assert_string_equal(
+	    r1->title, "KCSAN: data-race in kt_other / kt_race_fn");
 	assert_string_equal(r1->title, r2->title);
 	assert_string_equal(r1->signature, r2->signature);
 	kr_report_free(r1);
@@ -251,19 +253,20 @@ test_engine_panic_attach(void **state)
 {
 	struct kr_ctx *ctx = kr_new(NULL, NULL);
 	static const char *const lines[] = {
-	    "BUG: kernel NULL pointer dereference, address: 0000000000000000",
-	    "#PF: supervisor write access in kernel mode",
-	    "Oops: 0002 [#1] PREEMPT SMP NOPTI",
-	    "RIP: 0010:crashme_write+0x17a/0x516 [crashme]",
-	    "Call Trace:", " <TASK>", " vfs_write+0xc7/0x3f0", " </TASK>",
-	    "---[ end trace 0000000000000000 ]---",
-	    "RIP: 0010:crashme_write+0x17a/0x516 [crashme]",
-	    "Kernel panic - not syncing: Fatal exception",
-	    "Kernel Offset: disabled",
-	    "---[ end Kernel panic - not syncing: Fatal exception ]---",
-	    "Kernel panic - not syncing: sysrq triggered crash",
-	    "---[ end Kernel panic - not syncing: sysrq triggered crash ]---",
-	    NULL};
+		"BUG: kernel NULL pointer dereference, address: 0000000000000000",
+		"#PF: supervisor write access in kernel mode",
+		"Oops: 0002 [#1] PREEMPT SMP NOPTI",
+		"RIP: 0010:crashme_write+0x17a/0x516 [crashme]",
+		"Call Trace:", " <TASK>", " vfs_write+0xc7/0x3f0", " </TASK>",
+		"---[ end trace 0000000000000000 ]---",
+		"RIP: 0010:crashme_write+0x17a/0x516 [crashme]",
+		"Kernel panic - not syncing: Fatal exception",
+		"Kernel Offset: disabled",
+		"---[ end Kernel panic - not syncing: Fatal exception ]---",
+		"Kernel panic - not syncing: sysrq triggered crash",
+		"---[ end Kernel panic - not syncing: sysrq triggered crash ]---",
+		NULL
+	};
 	struct kr_report *r;
 
 	(void)state;
@@ -336,15 +339,15 @@ test_engine_ext_overflow(void **state)
 static void
 test_engine_line_limit(void **state)
 {
-	struct kr_config cfg = {.max_lines = 50};
+	struct kr_config cfg = { .max_lines = 50 };
 	struct kr_ctx *ctx = kr_new(&cfg, NULL);
 	struct kr_report *r;
 	char line[64];
 	int i;
 
 	(void)state;
-	kr_feed_text(ctx, "WARNING: CPU: 0 PID: 1 at a.c:1 foo+0x1/0x2", 43, 0,
-	    0);
+	kr_feed_text(
+	    ctx, "WARNING: CPU: 0 PID: 1 at a.c:1 foo+0x1/0x2", 43, 0, 0);
 	for (i = 0; i < 200; i++) {
 		snprintf(line, sizeof(line), "noise %d", i);
 		kr_feed_text(ctx, line, strlen(line), 0, (uint64_t)i + 1);
@@ -368,8 +371,8 @@ test_engine_class_names(void **state)
 	for (i = 0; i < KR_CLASS__COUNT; i++)
 		assert_int_equal(kr_class_from_name(kr_class_name(i)), i);
 	assert_int_equal(kr_class_from_name("nonsense"), -1);
-	assert_string_equal(kr_class_name(KR_CLASS_STACK_CORRUPTION),
-	    "stack-corruption");
+	assert_string_equal(
+	    kr_class_name(KR_CLASS_STACK_CORRUPTION), "stack-corruption");
 	assert_true(kr_rule_count() > 40);
 }
 
@@ -377,17 +380,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_engine_warn_fields),
-	    cmocka_unit_test(test_engine_quiet_timeout),
-	    cmocka_unit_test(test_engine_reboot_cut),
-	    cmocka_unit_test(test_engine_caller_interleave),
-	    cmocka_unit_test(test_engine_ext_records),
-	    cmocka_unit_test(test_engine_signature_stable),
-	    cmocka_unit_test(test_engine_panic_attach),
-	    cmocka_unit_test(test_engine_garbage),
-	    cmocka_unit_test(test_engine_line_limit),
-	    cmocka_unit_test(test_engine_ext_overflow),
-	    cmocka_unit_test(test_engine_class_names),
+		cmocka_unit_test(test_engine_warn_fields),
+		cmocka_unit_test(test_engine_quiet_timeout),
+		cmocka_unit_test(test_engine_reboot_cut),
+		cmocka_unit_test(test_engine_caller_interleave),
+		cmocka_unit_test(test_engine_ext_records),
+		cmocka_unit_test(test_engine_signature_stable),
+		cmocka_unit_test(test_engine_panic_attach),
+		cmocka_unit_test(test_engine_garbage),
+		cmocka_unit_test(test_engine_line_limit),
+		cmocka_unit_test(test_engine_ext_overflow),
+		cmocka_unit_test(test_engine_class_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

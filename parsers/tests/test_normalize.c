@@ -22,37 +22,43 @@ struct ncase {
 };
 
 static const struct ncase cases[] = {
-    {"[    4.058986] crashme: performing WARNING", "crashme: performing WARNING",
-	4058986, "", -1},
-    {"[   13.276948][   T46] BUG: KASAN: x", "BUG: KASAN: x", 13276948, "T46",
-	-1},
-    {"[ 2303.271381][T10970] BUG: y", "BUG: y", 2303271381LL, "T10970", -1},
-    {"<4>[    0.000000] Linux version 6.1", "Linux version 6.1", 0, "", 4},
-    {"<7>[ 2303.271381][    C1] rcu: x", "rcu: x", 2303271381LL, "C1", 7},
-    {"[123456.000001] wide seconds", "wide seconds", 123456000001LL, "", -1},
-    {"[    1.200000]  <TASK>", " <TASK>", 1200000, "", -1},
-    {"[    1.200000]  ? vfs_write+0x1/0x2", " ? vfs_write+0x1/0x2", 1200000,
-	"", -1},
-    {"Nov 21 06:07:51 bench kernel: [   12.345678] WARNING: CPU: 0",
-	"WARNING: CPU: 0", 12345678, "", -1},
-    {"2026-11-21T06:07:51.123456+00:00 rk3568 kernel: refcount_t: underflow",
-	"refcount_t: underflow", -1, "", -1},
-    {"[Sat Nov 21 06:07:51 2026] list_add corruption.", "list_add corruption.",
-	-1, "", -1},
-    {"\x1b[31m[    3.000000] BUG: red\x1b[0m\r", "BUG: red", 3000000, "", -1},
-    {"plain text, no prefix", "plain text, no prefix", -1, "", -1},
-    {"[drm] Initialized", "[drm] Initialized", -1, "", -1},
-    {"[    1.000000] [drm] Initialized", "[drm] Initialized", 1000000, "", -1},
-    {"<12>", "", -1, "", 4},
-    {"", "", -1, "", -1},
-    {"[ INFO: possible circular locking dependency detected ]",
-	"[ INFO: possible circular locking dependency detected ]", -1, "", -1},
-    {"[    5.1] short fraction", "short fraction", 5100000, "", -1},
-    {"[ abc] not a time", "[ abc] not a time", -1, "", -1},
-    /* fuzz: 20-digit seconds overflowed int64_t; not a printk time */
-    {"[99999999999999999999.000000] x", "[99999999999999999999.000000] x", -1,
-	"", -1},
-    {"[999999999999.999999] x", "x", 999999999999999999LL, "", -1},
+	{ "[    4.058986] crashme: performing WARNING",
+	    "crashme: performing WARNING", 4058986, "", -1 },
+	{ "[   13.276948][   T46] BUG: KASAN: x", "BUG: KASAN: x", 13276948,
+	    "T46", -1 },
+	{ "[ 2303.271381][T10970] BUG: y", "BUG: y", 2303271381LL, "T10970",
+	    -1 },
+	{ "<4>[    0.000000] Linux version 6.1", "Linux version 6.1", 0, "",
+	    4 },
+	{ "<7>[ 2303.271381][    C1] rcu: x", "rcu: x", 2303271381LL, "C1", 7 },
+	{ "[123456.000001] wide seconds", "wide seconds", 123456000001LL, "",
+	    -1 },
+	{ "[    1.200000]  <TASK>", " <TASK>", 1200000, "", -1 },
+	{ "[    1.200000]  ? vfs_write+0x1/0x2", " ? vfs_write+0x1/0x2",
+	    1200000, "", -1 },
+	{ "Nov 21 06:07:51 bench kernel: [   12.345678] WARNING: CPU: 0",
+	    "WARNING: CPU: 0", 12345678, "", -1 },
+	{ "2026-11-21T06:07:51.123456+00:00 rk3568 kernel: refcount_t: underflow",
+	    "refcount_t: underflow", -1, "", -1 },
+	{ "[Sat Nov 21 06:07:51 2026] list_add corruption.",
+	    "list_add corruption.", -1, "", -1 },
+	{ "\x1b[31m[    3.000000] BUG: red\x1b[0m\r", "BUG: red", 3000000, "",
+	    -1 },
+	{ "plain text, no prefix", "plain text, no prefix", -1, "", -1 },
+	{ "[drm] Initialized", "[drm] Initialized", -1, "", -1 },
+	{ "[    1.000000] [drm] Initialized", "[drm] Initialized", 1000000, "",
+	    -1 },
+	{ "<12>", "", -1, "", 4 },
+	{ "", "", -1, "", -1 },
+	{ "[ INFO: possible circular locking dependency detected ]",
+	    "[ INFO: possible circular locking dependency detected ]", -1, "",
+	    -1 },
+	{ "[    5.1] short fraction", "short fraction", 5100000, "", -1 },
+	{ "[ abc] not a time", "[ abc] not a time", -1, "", -1 },
+	/* fuzz: 20-digit seconds overflowed int64_t; not a printk time */
+	{ "[99999999999999999999.000000] x", "[99999999999999999999.000000] x",
+	    -1, "", -1 },
+	{ "[999999999999.999999] x", "x", 999999999999999999LL, "", -1 },
 };
 
 static void
@@ -116,8 +122,8 @@ test_normalize_nul_bytes(void **state)
 	size_t n;
 
 	(void)state;
-	n = kr_normalize(in, sizeof(in) - 1, out, sizeof(out), &kt, caller,
-	    &lvl);
+	n = kr_normalize(
+	    in, sizeof(in) - 1, out, sizeof(out), &kt, caller, &lvl);
 	assert_int_equal(n, 3);
 	assert_memory_equal(out, "a b", 3);
 }
@@ -126,9 +132,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_normalize_table),
-	    cmocka_unit_test(test_normalize_huge_line),
-	    cmocka_unit_test(test_normalize_nul_bytes),
+		cmocka_unit_test(test_normalize_table),
+		cmocka_unit_test(test_normalize_huge_line),
+		cmocka_unit_test(test_normalize_nul_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
