@@ -23,7 +23,6 @@
 #define KR_LINGER_LINES 64 /* lines a finished report waits for a panic */
 #define KR_LINGER_MS 100   /* ms a finished report waits for a panic */
 #define KR_PULL_MAX 10     /* lines a header may pull back */
-#define KR_MAX_PREFIX 4
 
 /* ---- compiled, process-wide tables ---- */
 

@@ -86,9 +86,6 @@ struct kr_rline {
 	int64_t ktime_us;
 };
 
-/* Compiled pattern handle, owned by the engine (opaque here). */
-struct kr_re;
-
 /* The state of a report while it is being assembled; owned by the ctx. */
 struct kr_open {
 	const struct kr_rule *rule;
