@@ -16,6 +16,7 @@
 
 #include "board.h"
 #include "kreport.h"
+#include "tailsrv.h"
 #include "udp.h"
 
 /* Hash slot: one source key; several keys may point at one board. */
@@ -515,20 +516,27 @@ board_line_marks(const char *text, size_t len, char *release, size_t relsz)
 	return BOARD_MARK_VERSION;
 }
 
-/* Queue the reports the parser finished. */
+/*
+ * Queue the reports the parser finished, and publish each one the writer
+ * took to the tails. It is encoded first: the writer owns r once queued.
+ */
 static void
 board_reports(struct board_table *t, struct board *b)
 {
+	struct tailsrv_msg *live;
 	struct kr_report *r;
 
 	while ((r = kr_next(b->kr)) != NULL) {
+		live = tailsrv_report_msg(t->cfg.tail, b->name, r);
 		if (writer_report(t->cfg.writer, &b->wb, r) != 0) {
+			tailsrv_msg_unref(live);
 			b->c.queue_drops++;
 			log_warnx_rl(&b->rl, "board %s: writer queue full, "
 			    "report dropped", b->name);
 			continue;
 		}
 		b->c.reports++;
+		tailsrv_publish(t->cfg.tail, live);
 	}
 }
 
@@ -613,6 +621,8 @@ board_line(struct board_table *t, struct board *b,
 	}
 	b->line++;
 	b->c.lines++;
+	tailsrv_line(t->cfg.tail, b->name, text, len, rec->ts_usec,
+	    t->wall_ms);
 	kl = (struct kr_line){.text = text, .len = len, .recv_ms = t->wall_ms,
 	    .ref = b->line, .ktime_us = rec->ts_usec,
 	    .caller = rec->caller[0] != '\0' ? rec->caller : NULL};

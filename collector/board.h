@@ -33,6 +33,7 @@ struct event;
 struct event_base;
 struct kr_ctx;
 struct board_table;
+struct tailsrv;
 
 /* A source key: address family, address and port, IPv4-mapped as IPv4. */
 struct board_addr {
@@ -104,6 +105,9 @@ struct board {
 struct board_table_config {
 	struct event_base *base;     /* for the per-board timers */
 	struct writer *writer;	     /* where lines and reports go */
+	struct tailsrv *tail;	     /* live feed of `kcatch tail` (gets
+					each queued line and report), or
+					NULL */
 	const struct conf *conf;     /* boards, unknown_boards, limits; the
 					caller keeps it alive (see
 					board_table_reconf) */

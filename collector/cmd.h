@@ -15,5 +15,14 @@ int cmd_parse(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_reparse(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_sigs(int argc, char **argv);
+int cmd_sig(int argc, char **argv);
+int cmd_bisect(int argc, char **argv);
+int cmd_steps(int argc, char **argv);
+int cmd_boards(int argc, char **argv);
+int cmd_step(int argc, char **argv);
 
 #endif /* KCATCH_CMD_H */

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "log.h"
 #include "store.h"
+#include "tailsrv.h"
 #include "udp.h"
 #include "writer.h"
 
@@ -54,6 +55,8 @@ enum collect_stat {
 	CS_BOARDS_ACTIVE,
 	CS_ARCHIVE_ERRORS,
 	CS_STORE_ERRORS,
+	CS_TAIL_CLIENTS,
+	CS_TAIL_DROPS,
 	CS__COUNT
 };
 
@@ -80,6 +83,8 @@ static const struct {
 	[CS_BOARDS_ACTIVE] = {"boards_active", true},
 	[CS_ARCHIVE_ERRORS] = {"archive_errors", false},
 	[CS_STORE_ERRORS] = {"store_errors", false},
+	[CS_TAIL_CLIENTS] = {"tail_clients", true},
+	[CS_TAIL_DROPS] = {"tail_drops", false},
 };
 
 struct collect {
@@ -92,6 +97,7 @@ struct collect {
 	struct udp_batch *batch;	     /* owned, shared by listeners */
 	struct board_table *boards;	     /* owned */
 	struct writer *writer;		     /* owned */
+	struct tailsrv *tail;		     /* owned; NULL: no live feed */
 	struct event *ev_int, *ev_term, *ev_hup, *ev_stats; /* owned */
 	uint64_t sent[CS__COUNT];	     /* values already written */
 	bool sent_once;			     /* gauges written at least once */
@@ -105,10 +111,12 @@ collect_values(struct collect *c, uint64_t v[CS__COUNT])
 {
 	struct board_totals t;
 	struct writer_counters wc;
+	struct tailsrv_counters tc;
 	size_t i;
 
 	board_table_totals(c->boards, &t);
 	writer_counters(c->writer, &wc);
+	tailsrv_counters(c->tail, &tc);
 	memset(v, 0, sizeof(uint64_t) * CS__COUNT);
 	v[CS_PACKETS] = t.c.packets + t.unknown_drops + t.full_drops;
 	v[CS_BYTES] = t.c.bytes;
@@ -129,6 +137,8 @@ collect_values(struct collect *c, uint64_t v[CS__COUNT])
 	v[CS_BOARDS_ACTIVE] = t.boards;
 	v[CS_ARCHIVE_ERRORS] = wc.archive_errors;
 	v[CS_STORE_ERRORS] = wc.store_errors;
+	v[CS_TAIL_CLIENTS] = tc.clients;
+	v[CS_TAIL_DROPS] = tc.drops;
 }
 
 /* Queue the counters that changed: totals as deltas, gauges as values. */
@@ -345,6 +355,31 @@ collect_open_writer(struct collect *c, char **cause)
 	return writer_start(c->writer, cause);
 }
 
+/*
+ * Open the live feed for `kcatch tail`. Collecting matters more than
+ * watching it live, so a failure is logged and the collector goes on.
+ */
+static void
+collect_open_tail(struct collect *c)
+{
+	struct tailsrv_config tc = {
+		.base = c->base,
+		.data_dir = c->data_dir,
+		.queue_bytes = (size_t)c->conf->tail_queue,
+		.max_clients = (size_t)c->conf->tail_clients,
+	};
+	char *cause = NULL;
+
+	c->tail = tailsrv_new(&tc, &cause);
+	if (c->tail == NULL) {
+		log_warnx("live feed off, kcatch tail will not connect: %s",
+		    cause != NULL ? cause : "out of memory");
+		free(cause);
+		return;
+	}
+	log_info("live feed on %s", tailsrv_path(c->tail));
+}
+
 /* Bind every listener and add its read event. */
 static int
 collect_listen(struct collect *c, char **cause)
@@ -418,8 +453,9 @@ collect_start(struct collect *c, char **cause)
 	if (collect_data_dir(c, cause) == -1 ||
 	    collect_open_writer(c, cause) == -1)
 		return -1;
+	collect_open_tail(c);
 	bc = (struct board_table_config){.base = c->base,
-	    .writer = c->writer, .conf = c->conf};
+	    .writer = c->writer, .tail = c->tail, .conf = c->conf};
 	c->boards = board_table_new(&bc, cause);
 	if (c->boards == NULL)
 		return -1;
@@ -462,6 +498,7 @@ collect_teardown(struct collect *c)
 	collect_event_free(c->ev_hup);
 	collect_event_free(c->ev_stats);
 	board_table_free(c->boards);
+	tailsrv_free(c->tail);
 	writer_free(c->writer);
 	udp_batch_free(c->batch);
 	if (c->base != NULL)

@@ -114,6 +114,15 @@ static const struct conf_keyword conf_keywords[] = {
 	  .offset = C(stats_ms), .min = 100, .max = 1000, .def = 1000,
 	  .text = "Counters are written to the database this often "
 	  "(milliseconds) for `kcatch status`." },
+	{ .scope = CONF_S_COLLECT, .name = "tail_queue", .type = CONF_T_SIZE,
+	  .offset = C(tail_queue), .min = 16 * KIB, .max = GIB, .def = MIB,
+	  .text = "Bytes of messages one `kcatch tail` may have waiting; "
+	  "when it reads too slowly its oldest messages are dropped and "
+	  "counted (`tail_drops`), so a slow tail never slows ingest." },
+	{ .scope = CONF_S_COLLECT, .name = "tail_clients", .type = CONF_T_NUM,
+	  .offset = C(tail_clients), .min = 1, .max = 1024, .def = 32,
+	  .text = "Most `kcatch tail` clients connected at once; more are "
+	  "refused." },
 	{ .scope = CONF_S_COLLECT, .name = "log_file", .type = CONF_T_STR,
 	  .offset = C(log_file), .def_str = "",
 	  .text = "Append log lines to this file instead of stderr; SIGHUP "

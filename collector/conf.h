@@ -64,6 +64,8 @@ struct conf {
 	long long db_batch_ms;	     /* DB commit period */
 	long long archive_flush_ms;  /* archive flush period */
 	long long stats_ms;	     /* counters written to the DB */
+	long long tail_queue;	     /* bytes queued per `kcatch tail` */
+	long long tail_clients;	     /* `kcatch tail` clients at once */
 	char *log_file;		     /* NULL = stderr */
 	long long verbose;	     /* log verbosity */
 	struct conf_board *boards;   /* array of nboards */

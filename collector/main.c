@@ -18,6 +18,15 @@ static const struct command commands[] = {
 	{"parse", cmd_parse, "classify kernel logs: kcatch parse [--json] FILE..."},
 	{"status", cmd_status, "boards and counters: kcatch status [--data-dir DIR] [--json]"},
 	{"reparse", cmd_reparse, "rebuild reports from the archive: kcatch reparse [--data-dir DIR] [--board B]"},
+	{"tail", cmd_tail, "follow live reports: kcatch tail [--board B] [--class C] [--all-lines] [--data-dir DIR] [--json] [-v]"},
+	{"query", cmd_query, "reports: kcatch query [--board B] [--plan P] [--step S] [--class C[,C]] [--since T] [--new-in STEP] [--format table|json|csv] [--limit N]"},
+	{"show", cmd_show, "one report in full: kcatch show [--context N] [--json] ID"},
+	{"sigs", cmd_sigs, "signatures: kcatch sigs [query filters] [--state S] [--format table|json|csv]"},
+	{"sig", cmd_sig, "triage: kcatch sig mark HASH new|known|ignored [--note TEXT]"},
+	{"bisect", cmd_bisect, "per step of a plan: kcatch bisect PLAN [--board B] [--json]"},
+	{"steps", cmd_steps, "plan steps: kcatch steps [--plan P] [--json]"},
+	{"boards", cmd_boards, "boards and their step: kcatch boards [--json]"},
+	{"step", cmd_step, "declare steps: kcatch step start|end|add|reassign ... (kcatch step --help)"},
 };
 
 /* Print the command list. */

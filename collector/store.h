@@ -328,6 +328,339 @@ int store_report_count(struct store *s, int64_t boot_id, int64_t *count,
 int store_signature_get(struct store *s, const char *hash, int64_t *count,
     int64_t *first_seen_ms, int64_t *last_seen_ms, char **cause);
 
+/* ---- patch steps (docs/steps.md) ------------------------------------ */
+
+/*
+ * Where the step of a boot or report came from (boots/reports.step_source),
+ * strongest first: an in-stream marker of that boot, a workstation
+ * declaration (`kcatch step start/end/reassign`), a kernel release that
+ * matches a step's declared kernel.
+ */
+#define STORE_STEP_MARKER "marker"
+#define STORE_STEP_CLI "cli"
+#define STORE_STEP_RELEASE "release"
+
+/* What an in-stream declaration was (step_marks.source). */
+#define STORE_MARK_LINE "marker"	/* a "kcatch: ..." console line */
+#define STORE_MARK_USERDATA "userdata"	/* netconsole userdata step= */
+
+/* What a workstation declaration was (step_runs.origin). */
+#define STORE_RUN_START "start"
+#define STORE_RUN_REASSIGN "reassign"
+
+/* How a boot ended, when known (boots.end_state). */
+#define STORE_END_CLEAN "clean"		/* shutdown marker seen */
+#define STORE_END_WEDGED "wedged"	/* stream/heartbeats stopped */
+#define STORE_END_SILENT_RESET "silent-reset" /* rebooted, unexplained */
+
+/* Triage state of a signature (signatures.state). */
+#define STORE_SIG_NEW "new"
+#define STORE_SIG_KNOWN "known"
+#define STORE_SIG_IGNORED "ignored"
+
+/* The plan of a marker that names none on a board that has none. */
+#define STORE_PLAN_DEFAULT "default"
+
+/* Returned by the filtered readers for a filter that cannot be used
+   (an ambiguous step name); *cause says why. */
+#define STORE_EBADARG (-2)
+
+/* A step to define or update (store_step_define()). */
+struct store_step_def {
+	const char *plan;	 /* required */
+	const char *step;	 /* required */
+	const char *patch;	 /* NULL: keep */
+	const char *kernel;	 /* uname -r or its end; NULL: keep */
+	const char *commit;	 /* NULL: keep */
+	const char *description; /* NULL: keep */
+	int64_t seq;		 /* position in the plan; -1: keep (a new
+				    step goes after the last one) */
+};
+
+/* A step as listed by store_step_list(). Strings "" when unset. */
+struct store_step {
+	int64_t id;
+	char *plan;
+	char *name;
+	int64_t seq;
+	char *patch;
+	char *kernel;
+	char *commit;
+	char *description;
+	int64_t created_ms;
+	int64_t boots;		 /* boots that ran it */
+	int64_t reports;	 /* reports attributed to it */
+};
+
+/* A board as listed by store_board_list(). Strings "" when unset. */
+struct store_board {
+	int64_t id;
+	char *name;
+	char *address;
+	int64_t created_ms;
+	int64_t last_seen_ms;	 /* -1 never */
+	int64_t boots;
+	int64_t reports;
+	int64_t boot_id;	 /* latest boot, 0 none */
+	int64_t boot_end_ms;	 /* -1 while open (or no boot) */
+	int64_t step_id;	 /* the step it runs now, 0 none */
+	char *plan;
+	char *step;
+	char *patch;
+	char *step_source;	 /* STORE_STEP_* */
+};
+
+/*
+ * Which reports a reader wants. Zero it, set since_ms/until_ms to -1,
+ * then set what you need; NULL and 0 mean "no condition".
+ */
+struct store_filter {
+	const char *board;	 /* board name */
+	const char *plan;	 /* plan name */
+	const char *step;	 /* step name (in plan, else in any plan) */
+	const char *patch;	 /* steps with this patch id */
+	const char *const *classes; /* any of these classes */
+	size_t nclasses;
+	int64_t since_ms;	 /* first_recv_ms >= since_ms; -1: none */
+	int64_t until_ms;	 /* first_recv_ms < until_ms; -1: none */
+	const char *signature;	 /* exact hash */
+	const char *new_in;	 /* step name: only reports of that step
+				    whose signature is new at it (in triage
+				    state new and in no earlier step of its
+				    plan, on the filtered board if any) */
+	const char *const *states; /* signature triage states */
+	size_t nstates;
+	int64_t limit;		 /* 0: every row; N: the newest N */
+};
+
+/* One row of store_report_query(). Strings are NULL when unknown/none and
+ * valid only during the callback. */
+struct store_report_row {
+	int64_t id;
+	int64_t time_ms;	 /* first line received, -1 unknown */
+	const char *board;
+	const char *plan;
+	const char *step;
+	const char *patch;
+	const char *cls;	 /* class */
+	const char *subtype;
+	const char *title;
+	const char *signature;
+	const char *source;
+	bool corrupted;
+	int64_t boot_id;	 /* 0 none */
+	const char *step_source; /* STORE_STEP_* */
+	const char *state;	 /* signature triage state */
+};
+
+/* Called per row; a non-zero return stops the query and is returned. */
+typedef int (*store_report_cb)(const struct store_report_row *row,
+    void *arg);
+
+/* One deduplicated signature of store_sig_list(). All owned by the list. */
+struct store_sig {
+	char *hash;
+	char *cls;
+	char *title;
+	char *state;		 /* STORE_SIG_* */
+	char *note;		 /* "" none */
+	int64_t count;		 /* matching reports */
+	int64_t first_ms;	 /* first/last first_recv_ms of them */
+	int64_t last_ms;
+	char **boards;		 /* board names, sorted */
+	size_t nboards;
+	char **steps;		 /* "plan/step", plan then step order */
+	size_t nsteps;
+};
+
+/* Reports of one class in one bisect step. */
+struct store_class_count {
+	char *cls;
+	int64_t count;
+};
+
+/* One step of store_bisect(). Signatures marked ignored count nowhere;
+ * known ones count in reports and classes but are never new. */
+struct store_bisect_step {
+	char *plan;
+	char *step;
+	char *patch;		 /* "" none */
+	int64_t seq;
+	int64_t boots;		 /* boots that ran the step */
+	int64_t reports;	 /* reports attributed to it */
+	int64_t new_signatures;	 /* signatures first seen here (in the plan) */
+	int64_t new_reports;	 /* reports with such a signature */
+	int64_t wedges;		 /* wedged / silently reset boots */
+	struct store_class_count *classes; /* by class name */
+	size_t nclasses;
+};
+
+/*
+ * ---- step declarations: the collector calls these ----
+ *
+ * An in-stream declaration found in boot_id, received at at_ms (wall ms):
+ * source STORE_MARK_LINE for a "kcatch: ..." line (line = its archive
+ * line number in the boot, so a re-scan of the archive does not record it
+ * twice) or STORE_MARK_USERDATA (line 0). step NULL declares "kcatch:
+ * end". plan NULL or "" means the plan of the board's latest declaration,
+ * else STORE_PLAN_DEFAULT. patch (NULL: none) also becomes the step's
+ * patch id. Plan and step are created on first sight (the step after the
+ * plan's last one). A declaration equal to the boot's latest one is
+ * ignored, so calling this for every line is correct, only slower (see
+ * marker_tracker_update()). The boot and all its reports are attributed
+ * again. Batched. Returns 0 or -1 with *cause (no such boot, a name that
+ * breaks the grammar of marker.h).
+ */
+int store_step_mark(struct store *s, int64_t boot_id, const char *source,
+    const char *plan, const char *step, const char *patch, int64_t at_ms,
+    int64_t line, char **cause);
+
+/*
+ * Record how boot_id ended: STORE_END_CLEAN when a clean-shutdown line was
+ * seen (marker_parse_line() == MARKER_SHUTDOWN), STORE_END_WEDGED /
+ * STORE_END_SILENT_RESET when the collector or agent knows the board hung
+ * or reset. at_ms: when it was seen. The latest call wins. Batched.
+ */
+int store_boot_set_end_state(struct store *s, int64_t boot_id,
+    const char *state, int64_t at_ms, char **cause);
+
+/*
+ * The release half of attribution needs no new call: store_boot_set_kernel()
+ * with a release matches it against the steps' kernels and attributes
+ * the boot and its reports again. store_boot_begin(), store_boot_end(),
+ * store_report_add() and store_boot_reports_replace() attribute what they
+ * write.
+ */
+
+/* ---- step declarations: the workstation commands call these ---- */
+
+/*
+ * Create or update a step (and its plan). Fields left NULL keep their
+ * value. When a kernel is given, boots still open are matched against it
+ * again. *step_id (may be NULL) gets the step's id. Returns 0 or -1 with
+ * *cause (a bad name: see marker_value_ok()).
+ */
+int store_step_define(struct store *s, const struct store_step_def *d,
+    int64_t now_ms, int64_t *step_id, char **cause);
+
+/*
+ * Declare that board_id ran step_id from start_ms until end_ms (-1: still
+ * running), or ran no step then (step_id 0: `kcatch step end`). The new
+ * declaration wins over older workstation declarations of the same time:
+ * they are cut, split or dropped so that ranges never overlap. origin is
+ * STORE_RUN_START or STORE_RUN_REASSIGN; now_ms is stored as created_ms.
+ * Boots and reports of the board in the range are attributed again;
+ * *changed (may be NULL) gets the number of reports whose step changed.
+ */
+int store_step_run(struct store *s, int64_t board_id, int64_t step_id,
+    int64_t start_ms, int64_t end_ms, const char *origin, int64_t now_ms,
+    int64_t *changed, char **cause);
+
+/*
+ * Match every boot's release against the steps' kernels again and
+ * attribute every boot and report of board_id (0: every board) from the
+ * declarations. *reports and *boots (may be NULL) get how many changed.
+ * Commits as it goes, one transaction per boot, so the collector never
+ * waits long; an error leaves what was done before it (run it again).
+ */
+int store_step_reassign(struct store *s, int64_t board_id, int64_t *reports,
+    int64_t *boots, char **cause);
+
+/*
+ * Set the triage state (STORE_SIG_*) of the signature whose hash is or
+ * starts with prefix. note NULL keeps the note, "" clears it. Returns 1
+ * (and *hash, malloc'd, the full hash; hash may be NULL), 0 when no
+ * signature matches, 2 when several do, -1 with *cause.
+ */
+int store_sig_mark(struct store *s, const char *prefix, const char *state,
+    const char *note, int64_t now_ms, char **hash, char **cause);
+
+/*
+ * The hashes of every signature in triage state (STORE_SIG_KNOWN or
+ * STORE_SIG_IGNORED): a partial index, so cheap even with millions of
+ * reports (for `kcatch tail`, which hides ignored signatures). *hashes is
+ * a malloc'd array of *n malloc'd strings; free with
+ * store_sig_hashes_free(). Returns 0 or -1 with *cause.
+ */
+int store_sig_hashes(struct store *s, const char *state, char ***hashes,
+    size_t *n, char **cause);
+void store_sig_hashes_free(char **hashes, size_t n);
+
+/* Board id by name: 1 found (*board_id), 0 not, -1 with *cause. */
+int store_board_find(struct store *s, const char *name, int64_t *board_id,
+    char **cause);
+/* Plan id by name: 1 found (*plan_id), 0 not, -1 with *cause. */
+int store_plan_find(struct store *s, const char *name, int64_t *plan_id,
+    char **cause);
+/* One boot: 1 and *out (free with store_boot_list_free(*out, 1)), 0 when
+   there is no such boot, -1 with *cause. */
+int store_boot_get(struct store *s, int64_t boot_id, struct store_boot **out,
+    char **cause);
+
+/* ---- step-aware reading (any process) ---- */
+
+/*
+ * Call cb for every report that passes f, oldest first (with f->limit:
+ * the newest limit reports, still oldest first). Returns 0, cb's non-zero
+ * return, STORE_EBADARG, or -1 with *cause.
+ */
+int store_report_query(struct store *s, const struct store_filter *f,
+    store_report_cb cb, void *arg, char **cause);
+
+/*
+ * The signatures of the reports that pass f (f->limit is ignored), first
+ * seen first. *out is a malloc'd array of *n; free with
+ * store_sig_list_free(). Returns 0, STORE_EBADARG or -1 with *cause.
+ */
+int store_sig_list(struct store *s, const struct store_filter *f,
+    struct store_sig **out, size_t *n, char **cause);
+void store_sig_list_free(struct store_sig *v, size_t n);
+
+/*
+ * Per step of plan_id, in order: boots, reports per class, new
+ * signatures, wedges (docs/steps.md), counting only board_id (0: every
+ * board). *out is a malloc'd array of *n; free with store_bisect_free().
+ */
+int store_bisect(struct store *s, int64_t plan_id, int64_t board_id,
+    struct store_bisect_step **out, size_t *n, char **cause);
+void store_bisect_free(struct store_bisect_step *v, size_t n);
+
+/* Every step of plan (NULL: of every plan), by plan and seq. */
+int store_step_list(struct store *s, const char *plan,
+    struct store_step **out, size_t *n, char **cause);
+void store_step_list_free(struct store_step *v, size_t n);
+
+/* Every board with its current step, by name. */
+int store_board_list(struct store *s, struct store_board **out, size_t *n,
+    char **cause);
+void store_board_list_free(struct store_board *v, size_t n);
+
+struct json_t;
+
+/* Flag of the *_json() readers: strings hold the bytes as stored, even
+   when they are not UTF-8 (jansson's "nocheck" strings). For printing
+   as text only: never json_dump() such a value. */
+#define STORE_JSON_RAW 0x1
+
+/*
+ * Report id as a new JSON object (the caller owns it: json_decref): every
+ * column of reports by name ("frames" as an array), "board", and objects
+ * "boot", "step" and "sig" (null when none). Without STORE_JSON_RAW, text
+ * that is not UTF-8 has its high bytes as "\\xHH". 1 found, 0 not, -1
+ * with *cause.
+ */
+int store_report_json(struct store *s, int64_t id, int flags,
+    struct json_t **out, char **cause);
+
+/*
+ * Where a signature was seen: a new JSON array of {plan, step, patch,
+ * board, count, first_ms, last_ms} by first_ms (plan/step null for
+ * reports with no step). flags as store_report_json(). 0 or -1 with
+ * *cause.
+ */
+int store_sig_history_json(struct store *s, const char *hash, int flags,
+    struct json_t **out, char **cause);
+
 /* Schema version of the open database (PRAGMA user_version). */
 int store_schema_version(struct store *s);
 /* Newest schema version this program knows. */
