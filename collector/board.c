@@ -560,6 +560,7 @@ board_boot(struct board_table *t, struct board *b, enum writer_boot_mode mode)
 	b->boot_marks = 0;
 	b->boot_release_sent = false;
 	b->line = 0;
+	marker_tracker_reset(&b->marks); /* userdata is per boot */
 	b->c.boots++;
 }
 
@@ -583,6 +584,98 @@ board_marker(struct board_table *t, struct board *b, unsigned marks,
 	if (writer_kernel(t->cfg.writer, &b->wb, release, text + skip,
 	    len - skip) == 0)
 		b->boot_release_sent = true;
+}
+
+/* Count and log a step marker that breaks the grammar (rate limited). */
+static void
+board_bad_marker(struct board *b, const char *what, const char *reason,
+    const char *text, size_t len)
+{
+	char esc[96];
+
+	b->c.bad_markers++;
+	if (!log_ratelimit_ok(&b->rl, b->table->mono_ms))
+		return;
+	log_warnx("board %s: malformed %s (%s), ignored: %s", b->name, what,
+	    reason != NULL ? reason : "?",
+	    log_escape(esc, sizeof(esc), text, len < 64 ? len : 64));
+}
+
+/* Queue a step declaration of the current boot. 0 or -1 (queue full). */
+static int
+board_step_mark(struct board_table *t, struct board *b, const char *source,
+    const struct marker *m, uint64_t lineno)
+{
+	struct writer_mark wm = {.source = source, .plan = m->plan,
+	    .step = m->kind == MARKER_END ? NULL : m->step,
+	    .patch = m->patch[0] != '\0' ? m->patch : NULL,
+	    .at_ms = t->wall_ms, .lineno = lineno};
+
+	return writer_step_mark(t->cfg.writer, &b->wb, &wm);
+}
+
+/*
+ * Step markers and clean-shutdown lines, for a line just queued as line
+ * b->line: the writer records them after it, so they get its archive
+ * line number. An ordinary line is rejected by its first word.
+ */
+static void
+board_line_step(struct board_table *t, struct board *b, const char *text,
+    size_t len)
+{
+	struct marker m;
+	const char *reason = NULL;
+	int kind, rc;
+
+	kind = marker_parse_line(text, len, &m, &reason);
+	if (kind == MARKER_NONE)
+		return;
+	if (kind == -1) {
+		board_bad_marker(b, "step marker", reason, text, len);
+		return;
+	}
+	if (kind == MARKER_SHUTDOWN)
+		rc = writer_end_state(t->cfg.writer, &b->wb, STORE_END_CLEAN,
+		    t->wall_ms);
+	else
+		rc = board_step_mark(t, b, STORE_MARK_LINE, &m, b->line);
+	if (rc != 0) {
+		b->c.queue_drops++;
+		log_warnx_rl(&b->rl, "board %s: writer queue full, %s marker "
+		    "dropped", b->name, marker_kind_name(m.kind));
+	}
+}
+
+/*
+ * Netconsole userdata step=/plan=/patch= of an ext record. It repeats on
+ * every record, so only a change within the boot is passed on.
+ */
+static void
+board_record_step(struct board_table *t, struct board *b,
+    const struct nc_record *rec)
+{
+	struct marker m;
+	const char *reason = NULL;
+	int kind;
+
+	if (rec->nattrs == 0 || !b->in_boot)
+		return;
+	kind = marker_from_userdata(nc_record_attr(rec, "plan"),
+	    nc_record_attr(rec, "step"), nc_record_attr(rec, "patch"), &m,
+	    &reason);
+	if (kind == -1) {
+		board_bad_marker(b, "step userdata", reason, rec->text,
+		    rec->text_len);
+		return;
+	}
+	if (kind != MARKER_STEP || !marker_tracker_update(&b->marks, &m))
+		return;
+	if (board_step_mark(t, b, STORE_MARK_USERDATA, &m, 0) != 0) {
+		b->c.queue_drops++;
+		marker_tracker_reset(&b->marks); /* retried next record */
+		log_warnx_rl(&b->rl, "board %s: writer queue full, step "
+		    "userdata dropped", b->name);
+	}
 }
 
 /* Archive one line, then feed it to the parser. */
@@ -621,6 +714,7 @@ board_line(struct board_table *t, struct board *b,
 	}
 	b->line++;
 	b->c.lines++;
+	board_line_step(t, b, text, len);
 	tailsrv_line(t->cfg.tail, b->name, text, len, rec->ts_usec,
 	    t->wall_ms);
 	kl = (struct kr_line){.text = text, .len = len, .recv_ms = t->wall_ms,
@@ -666,6 +760,9 @@ board_record(struct board_table *t, struct board *b,
 			break;
 		p = nl + 1;
 	}
+	/* After the lines: a "Linux version" line among them may have begun
+	 * the boot this record belongs to. */
+	board_record_step(t, b, rec);
 }
 
 /* Pop every ready record of b, then its finished reports. */

@@ -26,6 +26,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "marker.h"
 #include "netconsole.h"
 #include "writer.h"
 
@@ -54,6 +55,8 @@ struct board_counters {
 	uint64_t reports;	 /* reports handed to the writer */
 	uint64_t boots;		 /* boots begun or resumed */
 	uint64_t gap_records;	 /* records that followed a seq hole */
+	uint64_t bad_markers;	 /* "kcatch:" lines or step userdata that
+				    break the grammar (marker.h) */
 };
 
 /* Boot markers seen in the current boot (see board.c). */
@@ -86,6 +89,7 @@ struct board {
 	unsigned boot_marks;	     /* BOARD_MARK_* seen */
 	bool boot_release_sent;	     /* writer_kernel sent for this boot */
 	uint64_t line;		     /* lines queued in this boot segment */
+	struct marker_tracker marks; /* last userdata step of the boot */
 
 	/* Limits. */
 	double tokens;		     /* source_rate bucket */

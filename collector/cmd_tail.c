@@ -286,38 +286,20 @@ tail_hash_cmp(const void *a, const void *b)
 static void
 tail_ignored_free(struct tail *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->nignored; i++)
-		free(t->ignored[i]);
-	free(t->ignored);
+	store_sig_hashes_free(t->ignored, t->nignored);
 	t->ignored = NULL;
 	t->nignored = 0;
 }
 
-/* Take the hashes of v as the new ignored set. -1 when out of memory. */
-static int
-tail_ignored_take(struct tail *t, const struct store_sig *v, size_t n)
+/* Take hashes (sorted here, for bsearch) as the new ignored set. */
+static void
+tail_ignored_take(struct tail *t, char **hashes, size_t n)
 {
-	char **set = calloc(n + 1, sizeof(*set));
-	size_t i;
-
-	if (set == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((set[i] = strdup(v[i].hash)) == NULL)
-			break;
-	if (i < n) {
-		while (i > 0)
-			free(set[--i]);
-		free(set);
-		return -1;
-	}
-	qsort(set, n, sizeof(*set), tail_hash_cmp);
+	if (n > 0)
+		qsort(hashes, n, sizeof(*hashes), tail_hash_cmp);
 	tail_ignored_free(t);
-	t->ignored = set;
+	t->ignored = hashes;
 	t->nignored = n;
-	return 0;
 }
 
 /*
@@ -327,10 +309,7 @@ tail_ignored_take(struct tail *t, const struct store_sig *v, size_t n)
 static void
 tail_ignored_refresh(struct tail *t)
 {
-	static const char *const states[] = {STORE_SIG_IGNORED};
-	struct store_filter f = {.since_ms = -1, .until_ms = -1,
-	    .states = states, .nstates = 1};
-	struct store_sig *v = NULL;
+	char **hashes = NULL;
 	size_t n = 0;
 	char *cause = NULL;
 	int64_t took_ms;
@@ -341,10 +320,13 @@ tail_ignored_refresh(struct tail *t)
 	if (t->store == NULL)
 		t->store = store_open_dir(t->o.data_dir, STORE_READONLY,
 		    &cause);
-	if (t->store != NULL &&
-	    store_sig_list(t->store, &f, &v, &n, &cause) == 0)
-		rc = tail_ignored_take(t, v, n);
-	store_sig_list_free(v, n);
+	/* Only the hashes, from the partial index: store_sig_list() would
+	 * aggregate every report and grows with the database. */
+	if (t->store != NULL && store_sig_hashes(t->store, STORE_SIG_IGNORED,
+	    &hashes, &n, &cause) == 0) {
+		tail_ignored_take(t, hashes, n);
+		rc = 0;
+	}
 	took_ms = tail_now_ms() - t->ignored_ms;
 	if (took_ms * TAIL_IGNORED_COST > TAIL_IGNORED_REFRESH_MS)
 		t->ignored_every_ms = took_ms * TAIL_IGNORED_COST;

@@ -57,6 +57,7 @@ enum collect_stat {
 	CS_STORE_ERRORS,
 	CS_TAIL_CLIENTS,
 	CS_TAIL_DROPS,
+	CS_BAD_MARKERS,
 	CS__COUNT
 };
 
@@ -85,6 +86,7 @@ static const struct {
 	[CS_STORE_ERRORS] = {"store_errors", false},
 	[CS_TAIL_CLIENTS] = {"tail_clients", true},
 	[CS_TAIL_DROPS] = {"tail_drops", false},
+	[CS_BAD_MARKERS] = {"bad_markers", false},
 };
 
 struct collect {
@@ -139,6 +141,7 @@ collect_values(struct collect *c, uint64_t v[CS__COUNT])
 	v[CS_STORE_ERRORS] = wc.store_errors;
 	v[CS_TAIL_CLIENTS] = tc.clients;
 	v[CS_TAIL_DROPS] = tc.drops;
+	v[CS_BAD_MARKERS] = t.c.bad_markers;
 }
 
 /* Queue the counters that changed: totals as deltas, gauges as values. */

@@ -98,6 +98,9 @@ shutdown_line(const char *s, size_t len)
 {
 	size_t i;
 
+	/* Every ordinary line pays for this: reject by the first byte. */
+	if (len == 0 || (s[0] != 'r' && s[0] != 'k' && s[0] != 'S'))
+		return false;
 	for (i = 0; i < sizeof(marker_shutdown_lines) /
 	    sizeof(marker_shutdown_lines[0]); i++)
 		if (starts(s, len, marker_shutdown_lines[i]))
@@ -232,6 +235,11 @@ marker_parse_line(const char *text, size_t len, struct marker *m,
 		m->kind = MARKER_SHUTDOWN;
 		return MARKER_SHUTDOWN;
 	}
+	/* Fast path for ordinary lines: a marker starts with "kcatch:" or
+	 * an ident tag, whose '[' is within its first 65 bytes. */
+	if (i < len && text[i] != 'k' && memchr(text + i, '[',
+	    len - i < 65 ? len - i : 65) == NULL)
+		return MARKER_NONE;
 	i = skip_ident(text, len, i);
 	s = text + i;
 	if (!starts(s, len - i, MARKER_TAG))

@@ -26,6 +26,8 @@ enum writer_op {
 	WRITER_OP_REPORT,
 	WRITER_OP_COUNTS,
 	WRITER_OP_STAT,
+	WRITER_OP_MARK,
+	WRITER_OP_END_STATE,
 };
 
 /* One queued piece of work; variable-length data follows the header. */
@@ -61,6 +63,16 @@ struct writer_entry {
 			int64_t value, now_ms;
 			bool gauge;
 		} stat;
+		struct {
+			const char *source;	  /* STORE_MARK_*, by pointer */
+			int64_t at_ms;
+			uint64_t lineno;	  /* segment line, 0 none */
+			int32_t plan_len, step_len, patch_len; /* -1 NULL */
+		} mark;
+		struct {
+			const char *state;	  /* STORE_END_*, by pointer */
+			int64_t at_ms;
+		} end;
 	} u;
 	alignas(8) char data[];
 };
@@ -438,6 +450,53 @@ writer_stat(struct writer *w, const char *name, int64_t value, bool gauge,
 	return 0;
 }
 
+/* strlen, or 0 for NULL. */
+static size_t
+writer_strlen(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+/* Queue a step declaration of the current boot. */
+int
+writer_step_mark(struct writer *w, struct writer_board *wb,
+    const struct writer_mark *m)
+{
+	size_t pl = writer_strlen(m->plan), sl = writer_strlen(m->step);
+	size_t xl = writer_strlen(m->patch);
+	struct writer_entry *e;
+	char *d;
+
+	e = writer_reserve(w, WRITER_OP_MARK, wb, pl + sl + xl + 3);
+	if (e == NULL)
+		return -1;
+	e->u.mark.source = m->source;
+	e->u.mark.at_ms = m->at_ms;
+	e->u.mark.lineno = m->lineno;
+	d = e->data;
+	e->u.mark.plan_len = writer_put_str(d, m->plan, pl);
+	d += pl + 1;
+	e->u.mark.step_len = writer_put_str(d, m->step, sl);
+	d += sl + 1;
+	e->u.mark.patch_len = writer_put_str(d, m->patch, xl);
+	return 0;
+}
+
+/* Queue how the current boot ends. */
+int
+writer_end_state(struct writer *w, struct writer_board *wb,
+    const char *state, int64_t at_ms)
+{
+	struct writer_entry *e;
+
+	e = writer_reserve(w, WRITER_OP_END_STATE, wb, 0);
+	if (e == NULL)
+		return -1;
+	e->u.end.state = state;
+	e->u.end.at_ms = at_ms;
+	return 0;
+}
+
 /* Read the counters. */
 void
 writer_counters(struct writer *w, struct writer_counters *out)
@@ -742,6 +801,63 @@ writer_do_counts(struct writer *w, struct writer_entry *e)
 	}
 }
 
+/* The string at *d of len bytes (-1: NULL); moves *d past it. */
+static const char *
+writer_get_str(const char **d, int32_t len)
+{
+	const char *s = *d;
+
+	if (len < 0) {
+		*d += 1;
+		return NULL;
+	}
+	*d += (size_t)len + 1;
+	return s;
+}
+
+/*
+ * Record a step declaration. A line marker was queued after its line,
+ * so the segment line number maps to the archive line the same way as a
+ * report's refs (base + segment line).
+ */
+static void
+writer_do_mark(struct writer *w, struct writer_entry *e)
+{
+	struct writer_board *wb = e->wb;
+	const char *d = e->data, *plan, *step, *patch;
+	int64_t line = 0;
+	char *cause = NULL;
+
+	if (wb->failed || wb->boot_id == 0)
+		return;
+	plan = writer_get_str(&d, e->u.mark.plan_len);
+	step = writer_get_str(&d, e->u.mark.step_len);
+	patch = writer_get_str(&d, e->u.mark.patch_len);
+	if (e->u.mark.lineno != 0)
+		line = (int64_t)(wb->base + e->u.mark.lineno);
+	if (store_step_mark(w->store, wb->boot_id, e->u.mark.source, plan,
+	    step, patch, e->u.mark.at_ms, line, &cause) == -1) {
+		writer_count(&w->c.store_errors, 1);
+		writer_error(w, wb->name, cause);
+	}
+}
+
+/* Record how the current boot ends. */
+static void
+writer_do_end_state(struct writer *w, struct writer_entry *e)
+{
+	struct writer_board *wb = e->wb;
+	char *cause = NULL;
+
+	if (wb->failed || wb->boot_id == 0)
+		return;
+	if (store_boot_set_end_state(w->store, wb->boot_id, e->u.end.state,
+	    e->u.end.at_ms, &cause) == -1) {
+		writer_count(&w->c.store_errors, 1);
+		writer_error(w, wb->name, cause);
+	}
+}
+
 /* Apply a collector counter. */
 static void
 writer_do_stat(struct writer *w, struct writer_entry *e)
@@ -784,6 +900,8 @@ writer_do(struct writer *w, struct writer_entry *e, int64_t now, int64_t wall)
 	case WRITER_OP_REPORT: writer_do_report(w, e); break;
 	case WRITER_OP_COUNTS: writer_do_counts(w, e); break;
 	case WRITER_OP_STAT: writer_do_stat(w, e); break;
+	case WRITER_OP_MARK: writer_do_mark(w, e); break;
+	case WRITER_OP_END_STATE: writer_do_end_state(w, e); break;
 	}
 }
 

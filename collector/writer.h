@@ -2,7 +2,8 @@
 /*
  * writer.h -- the writer thread (prefix writer_): everything that touches
  * the disk. The event loop appends work (board registrations, boots,
- * lines, reports, counters) to a bounded FIFO queue; the thread does the
+ * lines, reports, step marks, end states, counters) to a bounded FIFO
+ * queue; the thread does the
  * archive appends and the batched store writes, so ingest never waits on
  * zlib, the file system or SQLite.
  *
@@ -159,6 +160,34 @@ int writer_counts(struct writer *w, struct writer_board *wb,
  */
 int writer_stat(struct writer *w, const char *name, int64_t value,
     bool gauge, int64_t now_ms);
+
+/* A step declaration found in the stream (see marker.h, store.h). */
+struct writer_mark {
+	const char *source;	       /* STORE_MARK_LINE or _USERDATA; a
+					  string literal (kept by pointer) */
+	const char *plan;	       /* NULL or "": the board's latest */
+	const char *step;	       /* NULL: "kcatch: end" */
+	const char *patch;	       /* NULL: none */
+	int64_t at_ms;		       /* wall ms it was received */
+	uint64_t lineno;	       /* segment line number of the marker
+					  line, as writer_line's; 0 for
+					  userdata */
+};
+
+/*
+ * Declare a step of the current boot (store_step_mark() on the thread).
+ * Queue a line marker after writer_line() of its line: the writer maps
+ * lineno to the archive line number like a report's refs. Copies the
+ * strings.
+ */
+int writer_step_mark(struct writer *w, struct writer_board *wb,
+    const struct writer_mark *m);
+/*
+ * Record how the current boot ends (store_boot_set_end_state()); state is
+ * a STORE_END_* literal (kept by pointer).
+ */
+int writer_end_state(struct writer *w, struct writer_board *wb,
+    const char *state, int64_t at_ms);
 
 /*
  * End of an event loop callback: hand the entries appended so far to the

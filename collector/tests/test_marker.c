@@ -42,6 +42,10 @@ static const struct line_case line_cases[] = {
 	{"[  99.000000] reboot: Power down", MARKER_SHUTDOWN, "", "", ""},
 	{"reboot: System halted", MARKER_SHUTDOWN, "", "", ""},
 	{"kexec_core: Starting new kernel", MARKER_SHUTDOWN, "", "", ""},
+	{"Starting new kernel", MARKER_SHUTDOWN, "", "", ""},
+	/* The fast path keeps the longest ident tag (64 bytes). */
+	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-b.c[1]: kcatch: step=s", MARKER_STEP, "", "s", ""},
+	{"[ 1.0] aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-b.c[1]: kcatch: step=s", MARKER_STEP, "", "s", ""},
 	/* Not markers. */
 	{"", MARKER_NONE, "", "", ""},
 	{"kcatch", MARKER_NONE, "", "", ""},
@@ -51,6 +55,8 @@ static const struct line_case line_cases[] = {
 	{"KCATCH: step=1", MARKER_NONE, "", "", ""},
 	{"reboot: mode cold", MARKER_NONE, "", "", ""},
 	{"Rebooting in 1 seconds..", MARKER_NONE, "", "", ""},
+	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-b.c[1]: kcatch: step=s", MARKER_NONE, "", "", ""},
+	{"usb 1-1: new device [kcatch: step=1]", MARKER_NONE, "", "", ""},
 	/* Malformed: a marker that declares nothing. */
 	{"kcatch:", -1, "", "", ""},
 	{"kcatch: plan=p", -1, "", "", ""},

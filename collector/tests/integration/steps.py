@@ -198,12 +198,15 @@ def check_live(s):
     h.check("rk1: workstation steps, CLI beats a release match", rk1 == want,
             repr(rk1))
     rk2 = steps_of(s, s.rk2.name)
-    h.check("rk2 step 4: release match", rk2[-1] == ("warn", "4",
-                                                      "release"), repr(rk2))
+    want = [("warn", "1", "marker"), ("warn", "2", "marker"),
+            ("warn", "3", "marker"), ("kasan", "3", "marker"),
+            ("ubsan", "3", "marker"), ("warn", "4", "release")]
+    h.check("rk2 live: markers beat a stale CLI step, then a release match",
+            rk2 == want, repr(rk2))
 
 
 def check_rescanned(s):
-    """After `step reassign --rescan`: markers everywhere they were."""
+    """`step reassign --rescan` finds the markers again, changes nothing."""
     h = s.h
     out = s.kc("step", "reassign", "--rescan")
     h.check("rescan finds 3 markers and 5 shutdown lines in 8 archives",
@@ -212,7 +215,7 @@ def check_rescanned(s):
     want = [("warn", "1", "marker"), ("warn", "2", "marker"),
             ("warn", "3", "marker"), ("kasan", "3", "marker"),
             ("ubsan", "3", "marker"), ("warn", "4", "release")]
-    h.check("rk2: markers beat a stale CLI step", rk2 == want, repr(rk2))
+    h.check("rk2 after rescan: the same", rk2 == want, repr(rk2))
     out = s.kc("step", "reassign")
     h.check("reassign again changes nothing",
             out == "attributed again: 0 reports and 0 boots changed\n", out)
