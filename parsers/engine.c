@@ -416,7 +416,10 @@ open_append(struct kr_open *o, const struct slot *s)
 	l->recv_ms = s->recv_ms;
 	l->ktime_us = s->ktime_us;
 	o->buflen += s->len + 1;
-	o->last_recv_ms = s->recv_ms;
+	/* a finished report's wait for a panic counts from its end, not
+	 * from the unrelated lines it holds meanwhile */
+	if (!o->lingering)
+		o->last_recv_ms = s->recv_ms;
 	return true;
 }
 

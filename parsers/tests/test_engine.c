@@ -320,6 +320,34 @@ test_engine_garbage(void **state)
 	kr_free(ctx);
 }
 
+/* A finished report waits KR_LINGER_MS for a panic, counted from its end
+ * marker: a busy stream of unrelated lines must not hold it back. */
+static void
+test_engine_linger_busy_stream(void **state)
+{
+	struct kr_ctx *ctx = kr_new(NULL, NULL);
+	struct kr_report *r = NULL;
+	int64_t t = 1000;
+	char line[64];
+	int i;
+
+	(void)state;
+	feed(ctx, warn_lines, t, 0);
+	for (i = 0; i < 40 && r == NULL; i++) {
+		t += 5;
+		snprintf(line, sizeof(line), "[ 5.0] eth0: rx %d", i);
+		kr_feed_text(ctx, line, strlen(line), t, 100 + (uint64_t)i);
+		if (kr_next_deadline(ctx) >= 0 && t >= kr_next_deadline(ctx))
+			kr_tick(ctx, t);
+		r = kr_next(ctx);
+	}
+	assert_non_null(r);
+	assert_true(t <= 1000 + 100 + 5);
+	assert_int_equal(r->last_line, 11);
+	kr_report_free(r);
+	kr_free(ctx);
+}
+
 /* An extended header with a 20-digit field is not a header (it used to
  * overflow int64_t: found by kr_fuzz). */
 static void
@@ -390,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_engine_garbage),
 		cmocka_unit_test(test_engine_line_limit),
 		cmocka_unit_test(test_engine_ext_overflow),
+		cmocka_unit_test(test_engine_linger_busy_stream),
 		cmocka_unit_test(test_engine_class_names),
 	};
 
