@@ -442,7 +442,12 @@ lg_rec_ordinary(struct lg_board *b, struct lg_rec *r)
 	}
 }
 
-/* A record over LG_CHUNK bytes: a long line, or a multi-line printk. */
+/*
+ * A record whose message is over LG_CHUNK bytes: a long line, or a
+ * multi-line printk (its newlines travel as "\x0a"). Both stay near the
+ * kernel's 1024-byte record text limit (PRINTKRB_RECORD_MAX) and go out as
+ * two ncfrag slices; the dictionary of the second kind straddles them.
+ */
 static void
 lg_rec_long(struct lg_board *b, struct lg_rec *r)
 {
@@ -458,7 +463,7 @@ lg_rec_long(struct lg_board *b, struct lg_rec *r)
 		r->text[len + n] = '\0';
 		return;
 	}
-	/* Like lockdep's pr_warn("...\n") blocks: newlines inside one record. */
+	/* Like lockdep's held-locks block: newlines inside one record. */
 	len = 0;
 	n = 13 + lg_below(&b->rng, 2);
 	for (i = 0; i < n; i++)
