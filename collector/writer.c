@@ -91,6 +91,7 @@ struct writer {
 	pthread_t thread;
 	bool started;
 	bool joined;
+	bool report_due;	/* a report is in the open store batch */
 	pthread_mutex_t mtx;		/* guards the lists and stopping */
 	pthread_cond_t cond;
 	struct writer_block *q_head;	/* queued, oldest first */
@@ -781,6 +782,7 @@ writer_do_report(struct writer *w, struct writer_entry *e)
 		goto out;
 	}
 	writer_count(&w->c.reports_stored, 1);
+	w->report_due = true;
 out:
 	kr_report_free(r);
 }
@@ -950,7 +952,7 @@ static void
 writer_tick(struct writer *w, int64_t now)
 {
 	struct writer_board *wb;
-	int64_t due = store_next_deadline(w->store);
+	int64_t due = store_next_deadline(w->store), period;
 	char *cause = NULL;
 	size_t i;
 
@@ -963,11 +965,22 @@ writer_tick(struct writer *w, int64_t now)
 		}
 	}
 	due = store_next_deadline(w->store);
-	if (due != -1 && now >= due - STORE_BATCH_MS + w->cfg.db_batch_ms &&
-	    store_flush(w->store, &cause) == -1) {
+	if (due == -1) {
+		w->report_due = false;
+		return;
+	}
+	/* a report is what a user waits for: commit its batch sooner */
+	period = w->cfg.db_batch_ms;
+	if (w->report_due && period > WRITER_REPORT_COMMIT_MS)
+		period = WRITER_REPORT_COMMIT_MS;
+	if (now < due - STORE_BATCH_MS + period)
+		return;
+	if (store_flush(w->store, &cause) == -1) {
 		writer_count(&w->c.store_errors, 1);
 		writer_error(w, "database commit", cause);
+		return;
 	}
+	w->report_due = false;
 }
 
 /* Wait for queued blocks; NULL when stopping with nothing left. */

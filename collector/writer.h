@@ -40,7 +40,9 @@ struct writer;
 /* An archive quiet this long is closed to free its compressor memory. */
 #define WRITER_IDLE_CLOSE_MS 60000
 /* How often the thread checks flush deadlines while the queue is busy. */
-#define WRITER_TICK_MS 50
+#define WRITER_TICK_MS 20
+/* A store batch holding a report commits after at most this long. */
+#define WRITER_REPORT_COMMIT_MS 20
 /* A partly filled block waits at most this long for more entries. */
 #define WRITER_COMMIT_MS 2
 /* Free blocks kept for reuse; more are returned to the system. */

@@ -21,7 +21,7 @@
 #define KR_RING 24         /* look-back lines kept per stream */
 #define KR_MAX_OPEN 8      /* reports assembled at once (callers) */
 #define KR_LINGER_LINES 64 /* lines a finished report waits for a panic */
-#define KR_LINGER_MS 100   /* ms a finished report waits for a panic */
+#define KR_LINGER_MS 50 /* ms a finished report waits for a panic */
 #define KR_PULL_MAX 10     /* lines a header may pull back */
 
 /* ---- compiled, process-wide tables ---- */

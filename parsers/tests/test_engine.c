@@ -342,7 +342,7 @@ test_engine_linger_busy_stream(void **state)
 		r = kr_next(ctx);
 	}
 	assert_non_null(r);
-	assert_true(t <= 1000 + 100 + 5);
+	assert_true(t <= 1000 + 50 + 5);
 	assert_int_equal(r->last_line, 11);
 	kr_report_free(r);
 	kr_free(ctx);
