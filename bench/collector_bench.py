@@ -146,12 +146,14 @@ def softnet_dropped():
 
 
 def cpu_busy_s():
-    """(busy, irq + softirq) CPU seconds of the machine from /proc/stat.
+    """(busy, irq + softirq, steal) CPU seconds of the machine from
+    /proc/stat; steal is time the VM's host gave to someone else.
     On loopback the UDP receive path runs in softirq context, mostly in
     the sender's send call."""
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
-    return (sum(v[:8]) - v[3] - v[4]) / CLK_TCK, (v[5] + v[6]) / CLK_TCK
+    return ((sum(v[:8]) - v[3] - v[4]) / CLK_TCK, (v[5] + v[6]) / CLK_TCK,
+            v[7] / CLK_TCK)
 
 
 def others_cpu_s(exclude):
@@ -316,6 +318,7 @@ class Run:
                 t, (0, 0))[1]) / span, 1)
             for t, (_, w) in sorted(s1["sched"].items())}
         r["softirq_pct"] = round(100 * irq / span, 1)
+        r["steal_pct"] = round(100 * (s1["steal"] - s0["steal"]) / span, 1)
         r["harness_cpu_pct"] = round(100 * me / span, 1)
         # What every other process used meanwhile (other users, kernel
         # threads; processes that ended meanwhile are missed): a busy
@@ -419,9 +422,9 @@ class Run:
 def snapshot(pid):
     """Counters of the machine, of pid's threads and of this script."""
     me = resource.getrusage(resource.RUSAGE_SELF)
-    busy, irq = cpu_busy_s()
+    busy, irq, steal = cpu_busy_s()
     return {"t": time.monotonic(), "cpu": proc_cpu_s(pid), "busy": busy,
-            "irq": irq, "threads": thread_cpu_s(pid),
+            "irq": irq, "steal": steal, "threads": thread_cpu_s(pid),
             "sched": thread_sched_s(pid), "me": me.ru_utime + me.ru_stime,
             "others": others_cpu_s({pid}),
             "snmp": udp_snmp(), "softnet": softnet_dropped()}
@@ -552,7 +555,8 @@ def one_line(r):
             f"rcvbuf_err={r['udp_rcvbuf_errors']} "
             f"lat_w={lat.get('written_p50')}/{lat.get('written_p99')} "
             f"lat_v={lat.get('visible_p50')}/{lat.get('visible_p99')} "
-            f"softirq={r['softirq_pct']}% others={r['others_cpu_pct']}% "
+            f"softirq={r['softirq_pct']}% steal={r['steal_pct']}% "
+            f"others={r['others_cpu_pct']}% "
             f"threads={r['thread_cpu_pct']} wait={r['thread_wait_pct']}")
 
 
