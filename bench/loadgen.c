@@ -9,7 +9,7 @@
  * lines, every K-th record a long one (over 1000 bytes, some multi-line)
  * cut into ncfrag fragments exactly as drivers/net/netconsole.c
  * send_msg_fragmented() does, and every M-th record the start of a whole
- * WARN report (about 20 records, one line each).
+ * WARN report (17 records, one line each).
  *
  * The total rate is paced with clock_nanosleep in batches of LG_BATCH
  * records; each batch goes to one board with one sendmmsg call and the
@@ -298,7 +298,7 @@ lg_parse_args(int argc, char **argv, struct lg_opts *o)
 	    o->seconds <= 0 || o->src_port > 65535 || optind != argc)
 		lg_usage(1);
 	if (o->report_every != 0 && o->report_every < 32)
-		lg_die("--report-every must be 0 or >= 32 (a report is ~20 "
+		lg_die("--report-every must be 0 or >= 32 (a report is 17 "
 		    "records)");
 }
 
