@@ -22,37 +22,9 @@
 
 #include "archive.h"
 #include "zbuf.h"
+#include "testdir.h"
 
 #define BOARD "rk3568-1"
-
-/* A temporary data directory per test. */
-static int
-setup_dir(void **state)
-{
-	char *dir = strdup("/tmp/kcatch-test-archive-XXXXXX");
-
-	if (dir == NULL || mkdtemp(dir) == NULL)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static int
-teardown_dir(void **state)
-{
-	nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(*state);
-	return 0;
-}
 
 /* The i-th test line: hostile payloads first, then varied text. */
 static size_t

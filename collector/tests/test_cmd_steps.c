@@ -27,6 +27,7 @@
 #include "cmd.h"
 #include "kreport.h"
 #include "store.h"
+#include "testdir.h"
 
 #define T0 1763700000000LL /* 2025-11-21T04:40:00Z */
 #define STEP_MS 100000	   /* steps are 100 s apart */
@@ -39,34 +40,6 @@
 #define UAF "KASAN: slab-use-after-free Read in vb2_buffer_done"
 #define OOB "UBSAN: array-index-out-of-bounds in vb2_queue_init"
 #define EVIL "BUG: \x1b[2J\x1b]0;pwned\x07 evil\xe2\x80\xae txt\xff"
-
-static int
-setup_dir(void **state)
-{
-	char *dir = strdup("/tmp/kcatch-test-cmd-steps-XXXXXX");
-
-	if (dir == NULL || mkdtemp(dir) == NULL)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static int
-teardown_dir(void **state)
-{
-	nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(*state);
-	return 0;
-}
 
 /* Add a report of the fixture. */
 static void

@@ -23,36 +23,9 @@
 
 #include "kreport.h"
 #include "store.h"
+#include "testdir.h"
 
 #define T0 1763700000000LL /* 2025-11-21T04:40:00Z */
-
-static int
-setup_dir(void **state)
-{
-	char *dir = strdup("/tmp/kcatch-test-steps-XXXXXX");
-
-	if (dir == NULL || mkdtemp(dir) == NULL)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static int
-teardown_dir(void **state)
-{
-	nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(*state);
-	return 0;
-}
 
 /* A report by hand; strings are literals. */
 static struct kr_report

@@ -30,34 +30,7 @@
 #include "cmd.h"
 #include "kreport.h"
 #include "store.h"
-
-static int
-setup_dir(void **state)
-{
-	char *dir = strdup("/tmp/kcatch-test-store-XXXXXX");
-
-	if (dir == NULL || mkdtemp(dir) == NULL)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static int
-teardown_dir(void **state)
-{
-	nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(*state);
-	return 0;
-}
+#include "testdir.h"
 
 /* A report made by hand; strings are literals, nothing to free. */
 static struct kr_report
