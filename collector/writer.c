@@ -104,6 +104,7 @@ struct writer {
 	bool stopping;
 	struct writer_block *cur;	/* event loop's block being filled */
 	struct event *commit_ev;	/* hands over a partly filled cur */
+	int64_t woke_ms;		/* event loop: last signal, coarse ms */
 	/* Thread only. */
 	struct writer_board **open;	/* boards whose archive is open */
 	size_t nopen, capopen;
@@ -198,13 +199,15 @@ fail:
 	return NULL;
 }
 
-/* The commit timer: hand over whatever the event loop has filled. */
+static void writer_handover(struct writer *w, bool wake);
+
+/* The commit timer: look again whether the block is worth handing over. */
 static void
 writer_commit_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	writer_commit_now(arg);
+	writer_commit(arg);
 }
 
 /* Take a block from the free list or allocate one under the bound. */
@@ -252,7 +255,7 @@ writer_reserve(struct writer *w, enum writer_op op, struct writer_board *wb,
 	if (size > WRITER_BLOCK_BYTES)
 		return NULL;
 	if (w->cur != NULL && w->cur->used + size > WRITER_BLOCK_BYTES)
-		writer_commit_now(w);
+		writer_handover(w, true);
 	if (w->cur == NULL)
 		w->cur = writer_block_get(w);
 	if (w->cur == NULL) {
@@ -267,16 +270,39 @@ writer_reserve(struct writer *w, enum writer_op op, struct writer_board *wb,
 	return e;
 }
 
-/* Hand the current block to the thread now. */
-void
-writer_commit_now(struct writer *w)
+/* Coarse monotonic ms: a vDSO read, cheap enough for every hand-over. */
+static int64_t
+writer_coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Link the current block into the queue. Waking the thread costs a futex
+ * call and a context switch on each side; under load that was a tenth of
+ * the event loop, so a partial block wakes it at most once per
+ * WRITER_WAKE_MS and otherwise waits for the thread's own WRITER_TICK_MS
+ * poll. A full block, or wake, signals at once.
+ */
+static void
+writer_handover(struct writer *w, bool wake)
 {
 	struct writer_block *b = w->cur;
+	int64_t now;
 
 	if (w->commit_ev != NULL)
 		evtimer_del(w->commit_ev);
 	if (b == NULL || b->used == 0)
 		return;
+	if (!wake) {
+		now = writer_coarse_ms();
+		wake = now - w->woke_ms >= WRITER_WAKE_MS;
+		if (wake)
+			w->woke_ms = now;
+	}
 	w->cur = NULL;
 	pthread_mutex_lock(&w->mtx);
 	if (w->q_tail != NULL)
@@ -285,15 +311,23 @@ writer_commit_now(struct writer *w)
 		w->q_head = b;
 	w->q_tail = b;
 	w->nqueued++;
-	pthread_cond_signal(&w->cond);
+	if (wake)
+		pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->mtx);
+}
+
+/* Hand the current block to the thread now, and wake it. */
+void
+writer_commit_now(struct writer *w)
+{
+	writer_handover(w, true);
 }
 
 /*
  * Hand the current block over when that is worth a block: the thread is
  * idle (so latency matters) or the block is half full. Otherwise keep
- * filling it and let the commit timer hand it over within
- * WRITER_COMMIT_MS, so a busy thread gets few, full blocks.
+ * filling it and look again within WRITER_COMMIT_MS (a timer), so a busy
+ * thread gets few, full blocks.
  */
 void
 writer_commit(struct writer *w)
@@ -302,9 +336,12 @@ writer_commit(struct writer *w)
 
 	if (w->cur == NULL || w->cur->used == 0)
 		return;
-	if (w->commit_ev == NULL || w->cur->used >= WRITER_BLOCK_BYTES / 2 ||
-	    __atomic_load_n(&w->nqueued, __ATOMIC_RELAXED) == 0) {
-		writer_commit_now(w);
+	if (w->commit_ev == NULL || w->cur->used >= WRITER_BLOCK_BYTES / 2) {
+		writer_handover(w, true);
+		return;
+	}
+	if (__atomic_load_n(&w->nqueued, __ATOMIC_RELAXED) == 0) {
+		writer_handover(w, false);
 		return;
 	}
 	if (!evtimer_pending(w->commit_ev, NULL))

@@ -45,6 +45,9 @@ struct writer;
 #define WRITER_REPORT_COMMIT_MS 20
 /* A partly filled block waits at most this long for more entries. */
 #define WRITER_COMMIT_MS 2
+/* The event loop wakes the thread for a partial block at most this often;
+ * in between the thread finds blocks at its WRITER_TICK_MS poll. */
+#define WRITER_WAKE_MS 5
 /* Free blocks kept for reuse; more are returned to the system. */
 #define WRITER_FREE_KEEP 8
 
@@ -194,7 +197,8 @@ int writer_end_state(struct writer *w, struct writer_board *wb,
 /*
  * End of an event loop callback: hand the entries appended so far to the
  * thread, at once when it is idle or the block is half full, else within
- * WRITER_COMMIT_MS (a timer), so a busy thread gets full blocks.
+ * WRITER_COMMIT_MS (a timer), so a busy thread gets full blocks. An idle
+ * thread is woken at most once per WRITER_WAKE_MS for a partial block.
  */
 void writer_commit(struct writer *w);
 /* Hand them over now. */
