@@ -13,7 +13,7 @@ set -eu -o pipefail
 
 # The packages kcatch needs to build and test: the one list.
 DEPS=(build-essential cmake pkg-config libevent-dev libpcre2-dev
-	libsqlite3-dev libssh2-1-dev zlib1g-dev libcmocka-dev libinih-dev
+	libsqlite3-dev libssh2-1-dev zlib1g-dev libdeflate-dev libcmocka-dev libinih-dev
 	libjansson-dev python3 sqlite3 openssh-server openssh-client socat)
 # Extra packages for ./dev.sh fuzz (clang with the libFuzzer runtime).
 FUZZ_DEPS=(clang libclang-rt-dev)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * archive.c -- the raw line archive: one gzip stream of length-prefixed,
+ * archive.c -- the raw line archive: one gzip file of length-prefixed,
  * delta-encoded records per (board, boot), written and read back. It owns
  * the file layout under <data-dir>/archive and the record format
- * (docs/archive.md). Compression goes through zbuf; nothing here parses
- * kernel text, logs or exits.
+ * (docs/archive.md). Records are staged uncompressed and written as
+ * complete gzip members, one per flush or per ARCHIVE_MEMBER_BYTES.
+ * Compression goes through zbuf; nothing here parses kernel text, logs or
+ * exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +24,12 @@
 
 #define ARCHIVE_MAGIC "KCATCH-ARCHIVE/1" /* type of the first record */
 #define ARCHIVE_HDR_MAX 256	/* longest record header line, '\n' incl. */
-#define ARCHIVE_LEVEL 3		/* zlib level: fast; the writer thread is
-				   shared by every board */
-#define ARCHIVE_WINDOW_LOG 13	/* 8 KiB history: a few dozen console lines */
-#define ARCHIVE_MEM_LEVEL 5	/* ~48 KiB of zlib state per open archive,
-				   so 256 boards stay well under 64 MB */
-#define ARCHIVE_WRITE_AT 65536	/* write out compressed bytes past this */
+#define ARCHIVE_LEVEL 1		/* libdeflate level: the writer thread
+				   compresses for every board */
+#define ARCHIVE_MEMBER_BYTES 65536 /* staged bytes that make a gzip member:
+				   big enough for a good ratio, small enough
+				   to stage for 256 boards */
+#define ARCHIVE_END_TYPE "E"	/* the record a clean close ends with */
 #define ARCHIVE_READ_CHUNK 65536 /* compressed bytes read per read(2) */
 #define ARCHIVE_INFLATE_MAX (256u << 10) /* inflate this much at a time */
 #define ARCHIVE_TOKENS_MAX 16	/* tokens in a record header */
@@ -54,7 +56,7 @@ struct archive_writer {
 	int fd;
 	char *path;		/* absolute (or as given) path */
 	char *relpath;		/* relative to the data dir */
-	struct zbuf_deflate *z;
+	struct zbuf stage;	/* records not yet compressed */
 	struct zbuf out;	/* compressed bytes not yet written */
 	uint64_t lines;		/* last line number handed out */
 	struct line_prev prev;	/* delta encoding state */
@@ -71,8 +73,8 @@ struct archive_reader {
 	struct zbuf plain;	/* inflated bytes; records start at pos */
 	size_t pos;
 	bool eof;		/* read(2) returned 0 */
-	bool ended;		/* the gzip stream ended properly */
-	bool truncated;		/* the file ended inside the stream */
+	bool ended;		/* the end record was read: closed cleanly */
+	bool truncated;		/* the file ended without the end record */
 	bool started;		/* the file header record was read */
 	char *error;		/* sticky error, NULL while fine */
 	char *zerr;		/* zlib error, raised once the bytes
@@ -266,10 +268,35 @@ static int
 put_record(struct archive_writer *w, const char *hdr, size_t hdrlen,
     const void *payload, size_t len, char **cause)
 {
-	if (zbuf_deflate_feed(w->z, hdr, hdrlen, &w->out, cause) != 0 ||
-	    zbuf_deflate_feed(w->z, payload, len, &w->out, cause) != 0 ||
-	    zbuf_deflate_feed(w->z, "\n", 1, &w->out, cause) != 0)
+	unsigned char *p;
+
+	/* One reservation: a record is staged whole or not at all. */
+	if (zbuf_reserve(&w->stage, hdrlen + len + 1) != 0) {
+		set_cause(cause, "out of memory");
 		return -1;
+	}
+	p = w->stage.data + w->stage.len;
+	memcpy(p, hdr, hdrlen);
+	memcpy(p + hdrlen, payload, len);
+	p[hdrlen + len] = '\n';
+	w->stage.len += hdrlen + len + 1;
+	return 0;
+}
+
+/*
+ * Compress the staged records as one gzip member into out. A member is
+ * complete on its own (CRC and length included), so whatever was written
+ * before a crash reads back whole.
+ */
+static int
+emit_member(struct archive_writer *w, char **cause)
+{
+	if (w->stage.len == 0)
+		return 0;
+	if (zbuf_gzip_member(ARCHIVE_LEVEL, w->stage.data, w->stage.len,
+	    &w->out, cause) != 0)
+		return -1;
+	w->stage.len = 0;
 	return 0;
 }
 
@@ -383,6 +410,20 @@ put_line(struct archive_writer *w, const struct archive_line *l,
 	return put_record(w, hdr, n, l->text, l->len, cause);
 }
 
+/* The end record: "E 0 <lines>\n\n", what tells a closed file. */
+static int
+put_end(struct archive_writer *w, char **cause)
+{
+	char hdr[ARCHIVE_HDR_MAX];
+	size_t n = 0;
+
+	memcpy(hdr, ARCHIVE_END_TYPE " 0 ", sizeof(ARCHIVE_END_TYPE " 0 ") - 1);
+	n = sizeof(ARCHIVE_END_TYPE " 0 ") - 1;
+	n += put_i64(hdr + n, (int64_t)w->lines, false);
+	hdr[n++] = '\n';
+	return put_record(w, hdr, n, "", 0, cause);
+}
+
 /* Create path (truncating) and start a stream with its header record. */
 static struct archive_writer *
 writer_create(const char *path, const char *relpath, const char *board,
@@ -401,10 +442,6 @@ writer_create(const char *path, const char *relpath, const char *board,
 	w->relpath = strdup(relpath);
 	if (w->path == NULL || w->relpath == NULL)
 		goto fail_nomem;
-	w->z = zbuf_deflate_new_sized(ZBUF_GZIP, ARCHIVE_LEVEL,
-	    ARCHIVE_WINDOW_LOG, ARCHIVE_MEM_LEVEL, cause);
-	if (w->z == NULL)
-		goto fail;
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (w->fd < 0) {
 		set_cause(cause, "open %s: %s", path, strerror(errno));
@@ -423,13 +460,22 @@ fail:
 	return NULL;
 }
 
-/* Flush the stream and write it out, without touching dirty_ms. */
+/* Compress what is staged and write it out, without touching dirty_ms. */
 static int
 sync_out(struct archive_writer *w, char **cause)
 {
-	if (zbuf_deflate_sync(w->z, &w->out, cause) != 0)
+	if (emit_member(w, cause) != 0)
 		return -1;
 	return write_pending(w, cause);
+}
+
+/* A full member's worth staged: compress and write it now. */
+static int
+stage_check(struct archive_writer *w, char **cause)
+{
+	if (w->stage.len < ARCHIVE_MEMBER_BYTES)
+		return 0;
+	return sync_out(w, cause);
 }
 
 /*
@@ -462,8 +508,7 @@ writer_recover(const char *path, const char *relpath, const char *board,
 		if (put_line(w, &l, l.lineno, cause) != 0)
 			goto fail;
 		w->lines = l.lineno;
-		if (w->out.len >= ARCHIVE_WRITE_AT &&
-		    write_pending(w, cause) != 0)
+		if (stage_check(w, cause) != 0)
 			goto fail;
 	}
 	if (sync_out(w, cause) != 0 || fsync(w->fd) != 0)
@@ -543,19 +588,16 @@ archive_writer_append(struct archive_writer *w,
 		    line->len);
 		return -1;
 	}
-	if (put_line(w, line, w->lines + 1, cause) != 0) {
-		/* The stream may hold part of the record: unusable now. */
-		w->failed = strdup("compressor error");
+	if (put_line(w, line, w->lines + 1, cause) != 0)
 		return -1;
-	}
 	w->lines++;
 	if (lineno != NULL)
 		*lineno = w->lines;
 	if (w->dirty_ms < 0)
 		w->dirty_ms = mono_ms();
-	/* Write errors surface at the next flush; keep the line. */
-	if (w->out.len >= ARCHIVE_WRITE_AT)
-		write_pending(w, NULL);
+	/* Write errors surface at the next flush; keep the line (staged, or
+	 * compressed in out). */
+	stage_check(w, NULL);
 	return 0;
 }
 
@@ -566,9 +608,9 @@ archive_writer_flush(struct archive_writer *w, char **cause)
 		set_cause(cause, "archive writer failed: %s", w->failed);
 		return -1;
 	}
-	if (w->dirty_ms < 0 && w->out.len == 0)
+	if (w->dirty_ms < 0 && w->out.len == 0 && w->stage.len == 0)
 		return 0;
-	if (w->dirty_ms >= 0 && zbuf_deflate_sync(w->z, &w->out, cause) != 0)
+	if (emit_member(w, cause) != 0)
 		return -1;
 	w->dirty_ms = -1;
 	if (write_pending(w, cause) != 0) {
@@ -612,9 +654,8 @@ archive_writer_close(struct archive_writer *w, char **cause)
 
 	if (w == NULL)
 		return 0;
-	if (w->fd >= 0 && w->z != NULL && w->failed == NULL) {
-		if (zbuf_deflate_finish(w->z, &w->out, cause) != 0 ||
-		    write_pending(w, cause) != 0)
+	if (w->fd >= 0 && w->failed == NULL) {
+		if (put_end(w, cause) != 0 || sync_out(w, cause) != 0)
 			ret = -1;
 		else if (fdatasync(w->fd) != 0) {
 			set_cause(cause, "fdatasync %s: %s", w->path,
@@ -629,7 +670,7 @@ archive_writer_close(struct archive_writer *w, char **cause)
 		set_cause(cause, "close %s: %s", w->path, strerror(errno));
 		ret = -1;
 	}
-	zbuf_deflate_free(w->z);
+	zbuf_free(&w->stage);
 	zbuf_free(&w->out);
 	free(w->failed);
 	free(w->path);
@@ -760,7 +801,7 @@ fill(struct archive_reader *r, size_t need, char **cause)
 		}
 		zbuf_consume(&r->raw, used);
 		if (ret == ZBUF_END)
-			r->ended = true;
+			zbuf_inflate_reset(r->z); /* the next member, if any */
 		else if (used == 0 && r->plain.len == before) {
 			/* zlib needs more input than raw holds. */
 			if (r->eof) {
@@ -889,6 +930,22 @@ no_more(struct archive_reader *r, bool torn_ok, const char *what,
 		return 0;
 	return reader_fail(r, cause, "after line %" PRIu64 ": %s", r->last,
 	    what);
+}
+
+/*
+ * The end record: the file was closed cleanly, unless the member holding
+ * it fails its CRC/length trailer, which zlib checks only after the
+ * record's bytes came out. Inflate on past it to see.
+ */
+static int
+take_end(struct archive_reader *r, const struct record *rec, char **cause)
+{
+	if (fill(r, rec->hdrlen + rec->len + 2, cause) < 0)
+		return -1;
+	if (r->zerr != NULL)
+		return no_more(r, false, NULL, cause);
+	r->ended = true; /* anything after it is not ours */
+	return 0;
 }
 
 /*
@@ -1036,11 +1093,16 @@ peek_line(struct archive_reader *r, struct record *rec, char **cause)
 		return -1;
 	}
 	for (;;) {
+		if (r->ended)
+			return 0;
 		ret = next_record(r, rec, cause);
 		if (ret <= 0)
 			return ret;
 		if (r->started && strcmp(rec->tok[0], "L") == 0)
 			return 1;
+		if (r->started && strcmp(rec->tok[0], ARCHIVE_END_TYPE) == 0 &&
+		    take_end(r, rec, cause) != 0)
+			return -1;
 		if (!r->started && strcmp(rec->tok[0], ARCHIVE_MAGIC) != 0)
 			return reader_fail(r, cause, "not a kcatch archive");
 		/* The file header, or a record type from the future. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * zbuf.c -- the only zlib user in kcatch: a growing byte buffer, streaming
- * deflate with sync flush, streaming inflate with an output limit, crc32.
- * No I/O: callers hand in bytes and take bytes out.
+ * zbuf.c -- the only zlib and libdeflate user in kcatch: a growing byte
+ * buffer, whole-buffer gzip members (libdeflate, with a pool of
+ * compressors), streaming deflate with sync flush, streaming inflate with
+ * an output limit, crc32. No I/O: callers hand in bytes and take bytes out.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
+#include <pthread.h>
 #include <zlib.h>
 
 #include "zbuf.h"
@@ -26,6 +29,19 @@ struct zbuf_inflate {
 	z_stream zs;
 	bool ended; /* Z_STREAM_END seen */
 };
+
+/*
+ * Idle libdeflate compressors. A compressor is taken for one call and put
+ * back, so there are as many as threads ever compressed at once (one in
+ * the collector); they stay here, reachable, until the process exits.
+ */
+struct gz_pooled {
+	struct libdeflate_compressor *c;
+	int level;
+	struct gz_pooled *next;
+};
+static pthread_mutex_t gz_pool_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct gz_pooled *gz_pool;
 
 /* Set *cause to a formatted message (when cause is not NULL). */
 static void
@@ -302,6 +318,13 @@ zbuf_inflate_feed(struct zbuf_inflate *z, const void *in, size_t len,
 }
 
 void
+zbuf_inflate_reset(struct zbuf_inflate *z)
+{
+	inflateReset(&z->zs);
+	z->ended = false;
+}
+
+void
 zbuf_inflate_free(struct zbuf_inflate *z)
 {
 	if (z == NULL)
@@ -370,4 +393,75 @@ zbuf_crc32(uint32_t crc, const void *p, size_t len)
 		len -= take;
 	}
 	return crc;
+}
+
+/* A pooled compressor for level, or a new one; NULL when out of memory. */
+static struct gz_pooled *
+gz_take(int level)
+{
+	struct gz_pooled **pp, *g;
+
+	pthread_mutex_lock(&gz_pool_mtx);
+	for (pp = &gz_pool; (g = *pp) != NULL; pp = &g->next)
+		if (g->level == level) {
+			*pp = g->next;
+			break;
+		}
+	pthread_mutex_unlock(&gz_pool_mtx);
+	if (g != NULL)
+		return g;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	g->level = level;
+	if ((g->c = libdeflate_alloc_compressor(level)) == NULL) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static void
+gz_put(struct gz_pooled *g)
+{
+	pthread_mutex_lock(&gz_pool_mtx);
+	g->next = gz_pool;
+	gz_pool = g;
+	pthread_mutex_unlock(&gz_pool_mtx);
+}
+
+int
+zbuf_gzip_member(int level, const void *in, size_t len, struct zbuf *out,
+    char **cause)
+{
+	struct gz_pooled *g;
+	size_t bound, n;
+
+	if (level < 1 || level > 12) {
+		if (cause != NULL && asprintf(cause, "gzip: bad level %d",
+		    level) < 0)
+			*cause = NULL;
+		return -1;
+	}
+	if ((g = gz_take(level)) == NULL)
+		goto nomem;
+	bound = libdeflate_gzip_compress_bound(g->c, len);
+	if (zbuf_reserve(out, bound) != 0) {
+		gz_put(g);
+		goto nomem;
+	}
+	/* Never 0 with bound bytes of room: the bound covers stored blocks. */
+	n = libdeflate_gzip_compress(g->c, in, len, out->data + out->len,
+	    bound);
+	gz_put(g);
+	if (n == 0) {
+		if (cause != NULL && asprintf(cause, "gzip: output over "
+		    "its bound") < 0)
+			*cause = NULL;
+		return -1;
+	}
+	out->len += n;
+	return 0;
+nomem:
+	set_cause(cause, "gzip", Z_MEM_ERROR, NULL);
+	return -1;
 }

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zbuf.h -- compression for kcatch (prefix zbuf_): a growing byte buffer,
- * a streaming deflater with sync flush, a streaming inflater and crc32.
+ * whole-buffer gzip members, a streaming deflater with sync flush, a
+ * streaming inflater and crc32.
  *
- * zbuf.c is the only file that includes zlib.h. The archive writes gzip
- * streams through it; the pstore code inflates ".enc.z" records with it.
+ * zbuf.c is the only file that includes zlib.h or libdeflate.h. The
+ * archive writes gzip members through it (libdeflate: whole buffers, about
+ * twice zlib's speed, which is what the collector's writer thread spends
+ * its time on) and reads them back with zlib's streaming inflater; the
+ * pstore code inflates ".enc.z" records with it.
  * Errors: -1 (or NULL) with a malloc'd *cause the caller frees (cause may
  * be NULL). Nothing here logs.
  */
@@ -99,7 +103,24 @@ struct zbuf_inflate *zbuf_inflate_new(enum zbuf_format fmt, char **cause);
 int zbuf_inflate_feed(struct zbuf_inflate *z, const void *in, size_t len,
     size_t *used, struct zbuf *out, size_t max_out, char **cause);
 
+/*
+ * Start over on a new stream: after ZBUF_END, the next gzip member of a
+ * multi-member file (RFC 1952 allows them back to back; zcat reads them
+ * as one).
+ */
+void zbuf_inflate_reset(struct zbuf_inflate *z);
+
 void zbuf_inflate_free(struct zbuf_inflate *z);
+
+/*
+ * Compress in[0..len) as one complete gzip member (header, deflate data,
+ * CRC-32 and length trailer) at level (1-12, libdeflate's scale) and
+ * append it to out. 0, or -1 with *cause when out of memory. Thread-safe:
+ * compressors (~150 KiB each) are kept in a small pool, one per thread
+ * that compresses at the same time, instead of one per stream.
+ */
+int zbuf_gzip_member(int level, const void *in, size_t len, struct zbuf *out,
+    char **cause);
 
 /*
  * One-shot inflate of a whole buffer into out (appended). Fails with -1

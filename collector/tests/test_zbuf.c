@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_zbuf.c -- zbuf: round trips in every framing, sync flush makes the
- * prefix decodable, output limits, truncated and corrupt input, crc32.
+ * prefix decodable, gzip members back to back, output limits, truncated
+ * and corrupt input, crc32.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,6 +187,77 @@ test_zbuf_truncated_and_corrupt(void **state)
 	zbuf_free(&d);
 }
 
+/*
+ * Members back to back (the archive's layout): each is a whole gzip
+ * stream with its own trailer, zbuf_inflate_reset() goes on to the next,
+ * and a torn last member never ends.
+ */
+static void
+test_zbuf_gzip_members(void **state)
+{
+	enum { N = 3, LEN = 70000 };
+	unsigned char *in = malloc((size_t)N * LEN);
+	struct zbuf c, d;
+	struct zbuf_inflate *z;
+	size_t used, pos = 0, ends = 0, k;
+	char *cause = NULL;
+	int ret;
+
+	(void)state;
+	assert_non_null(in);
+	zbuf_init(&c);
+	zbuf_init(&d);
+	fill_bytes(in, (size_t)N * LEN, 7, true);
+	for (k = 0; k < N; k++)
+		assert_int_equal(zbuf_gzip_member(1, in + k * LEN,
+		    k == 1 ? 0 : LEN, &c, &cause), 0);
+	assert_int_equal(c.data[0], 0x1f); /* gzip magic, every member */
+	assert_int_equal(c.data[1], 0x8b);
+	z = zbuf_inflate_new(ZBUF_GZIP, &cause);
+	assert_non_null(z);
+	while (pos < c.len) {
+		ret = zbuf_inflate_feed(z, c.data + pos, c.len - pos, &used, &d,
+		    SIZE_MAX, &cause);
+		assert_true(ret >= 0);
+		pos += used;
+		if (ret == ZBUF_END) {
+			ends++;
+			zbuf_inflate_reset(z);
+		}
+	}
+	assert_int_equal(ends, N);
+	assert_int_equal(d.len, 2 * LEN);
+	assert_memory_equal(d.data, in, LEN);
+	assert_memory_equal(d.data + LEN, in + 2 * LEN, LEN);
+
+	/* Torn last member: its bytes may come out, its end never does. */
+	zbuf_inflate_reset(z);
+	d.len = 0;
+	ret = zbuf_inflate_feed(z, c.data, c.len - 5, &used, &d, SIZE_MAX,
+	    &cause);
+	assert_int_equal(ret, ZBUF_END); /* the first member is whole */
+	zbuf_inflate_reset(z);
+	pos = used;
+	do {
+		ret = zbuf_inflate_feed(z, c.data + pos, c.len - 5 - pos, &used,
+		    &d, SIZE_MAX, &cause);
+		pos += used;
+		if (ret == ZBUF_END)
+			zbuf_inflate_reset(z);
+	} while (ret == ZBUF_END);
+	assert_int_equal(ret, ZBUF_MORE);
+	assert_true(d.len <= 2 * LEN);
+
+	/* A bad level is an error, not a crash. */
+	assert_int_equal(zbuf_gzip_member(0, in, 10, &c, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	zbuf_inflate_free(z);
+	zbuf_free(&c);
+	zbuf_free(&d);
+	free(in);
+}
+
 static void
 test_zbuf_buffer_and_crc(void **state)
 {
@@ -217,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_zbuf_sync_flush_prefix),
 		cmocka_unit_test(test_zbuf_output_limit),
 		cmocka_unit_test(test_zbuf_truncated_and_corrupt),
+		cmocka_unit_test(test_zbuf_gzip_members),
 		cmocka_unit_test(test_zbuf_buffer_and_crc),
 	};
 

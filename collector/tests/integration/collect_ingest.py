@@ -7,8 +7,8 @@ fragmented, release-prepended, userdata. Then every board's archive must
 hold exactly the lines a reference decoder expects, in order; the database
 must have one board and one boot per capture with the right counts and
 kernel release, reports of the expected classes, and `kcatch status
---json` must count every datagram. SIGTERM must exit 0 with the gzip
-streams finished.
+--json` must count every datagram. SIGTERM must exit 0 with every
+archive closed (ending with its end record).
 """
 import os
 import signal
@@ -137,7 +137,7 @@ def main():
             total_pkts in log, log[-2000:])
     done = [read_archive(os.path.join(dd, p))[1]
             for p in archive_lines(dd)]
-    h.check("archives are finished gzip streams after shutdown",
+    h.check("archives end with their end record after shutdown",
             done and all(done))
     h.finish()
 

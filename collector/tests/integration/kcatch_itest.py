@@ -180,13 +180,20 @@ def _delta(tok, last):
 def read_archive(path):
     """Lines of an archive file as dicts, per docs/archive.md.
 
-    Tolerates a stream cut by kill -9 (a torn tail after the last flush).
-    Returns (lines, complete): complete is False when the gzip stream has
-    no end (collector killed or still writing)."""
+    The file is gzip members back to back, one per flush. Tolerates a file
+    cut by kill -9 (a torn member after the last flush). Returns (lines,
+    complete): complete is True only when the file ends with its end
+    record ("E"), i.e. the collector closed it."""
     raw = open(path, "rb").read()
-    z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    data = z.decompress(raw)
-    complete = z.eof
+    data, members = b"", 0
+    while raw:
+        z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        data += z.decompress(raw)
+        if not z.eof:
+            break  # torn member: what came out of it is kept
+        members += 1
+        raw = z.unused_data
+    complete = False
     lines, pos, first = [], 0, True
     last = [None, None, None, None]  # lineno, recv_ms, ktime_us, seq
     while True:
@@ -206,6 +213,9 @@ def read_archive(path):
         if first and not toks[0].startswith(b"KCATCH-ARCHIVE/"):
             raise ValueError("no file header")
         first = False
+        if toks[0] == b"E":
+            complete = members > 0 and int(toks[2]) == len(lines)
+            break
         if toks[0] == b"L":
             vals = []
             for i in range(4):
