@@ -84,7 +84,9 @@ static const struct conf_keyword conf_keywords[] = {
 	{ .scope = CONF_S_COLLECT, .name = "source_rate", .type = CONF_T_NUM,
 	  .offset = C(source_rate), .min = 0, .max = 100000000, .def = 200000,
 	  .text = "Datagrams per second one source may send (burst: one "
-	  "second's worth); the excess is dropped and counted. 0 = no cap." },
+	  "second's worth) while another source sent within the last 10 s; "
+	  "the excess is dropped and counted. A source that is alone is not "
+	  "capped. 0 = no cap." },
 	{ .scope = CONF_S_COLLECT, .name = "source_queue", .type = CONF_T_SIZE,
 	  .offset = C(source_queue), .min = 64 * KIB, .max = GIB,
 	  .def = 4 * MIB,

@@ -324,18 +324,27 @@ test_board_rate_limit(void **state)
 	unsigned i;
 
 	(void)state;
+	/* Alone, a board is not capped, but it uses up its bucket. */
 	for (i = 0; i < 25; i++)
-		send_rec(f, "10.0.0.1", 6665, i, "flood");
+		send_rec(f, "10.0.0.1", 6665, i, "alone");
 	b = board_find(f->t, "10.0.0.1-6665");
 	assert_int_equal(b->c.packets, 25);
-	assert_int_equal(b->c.rate_drops, 15);	/* burst: one second */
+	assert_int_equal(b->c.rate_drops, 0);
 	send_rec(f, "10.0.0.2", 6665, 0, "another source is not limited");
 	assert_int_equal(board_find(f->t, "10.0.0.2-6665")->c.rate_drops, 0);
+	for (i = 25; i < 30; i++)
+		send_rec(f, "10.0.0.1", 6665, i, "flood, capped at once");
+	assert_int_equal(b->c.rate_drops, 5);
 	/* Half a second later, five more tokens. */
-	board_table_clock(f->t, f->mono + 500, f->wall + 500);
-	for (i = 25; i < 35; i++)
+	advance(f, 500);
+	for (i = 30; i < 40; i++)
 		send_rec(f, "10.0.0.1", 6665, i, "flood");
-	assert_int_equal(b->c.rate_drops, 20);
+	assert_int_equal(b->c.rate_drops, 10);
+	/* Ten seconds after the other board's last datagram it is alone. */
+	advance(f, 9600);
+	for (i = 40; i < 80; i++)
+		send_rec(f, "10.0.0.1", 6665, i, "alone again");
+	assert_int_equal(b->c.rate_drops, 10);
 	fixture_free(f);
 }
 
