@@ -153,10 +153,15 @@ write_once(const char *dir, uint64_t nlines, uint64_t flush_every,
 {
 	struct archive_writer *w;
 	struct archive_line l;
-	char *cause = NULL;
+	char *cause = NULL, *path;
 	double t0;
 	uint64_t i;
 
+	/* An existing file would be continued, not replaced. */
+	if ((path = archive_path(dir, BOARD, 1)) == NULL)
+		die("%s", "out of memory");
+	unlink(path);
+	free(path);
 	t0 = cpu_s();
 	if ((w = archive_writer_open(dir, BOARD, 1, &cause)) == NULL)
 		die("open: %s", cause);
