@@ -1363,16 +1363,66 @@ frag_new(struct nc_rx *rx, const struct ext_hdr *h, int64_t now)
 	return f;
 }
 
+/* Whether byte b of f was received. */
+static bool
+map_has(const struct frag *f, size_t b)
+{
+	return (f->map[b / 8] >> (b % 8)) & 1;
+}
+
+/*
+ * Length of the run of bytes from b (before end) that are all received,
+ * or all missing, as *has says. Whole map bytes are skipped at once:
+ * slices are hundreds of bytes and usually land on untouched space.
+ */
+static size_t
+map_run(const struct frag *f, size_t b, size_t end, bool *has)
+{
+	uint8_t	 full;
+	size_t	 n = b;
+
+	*has = map_has(f, b);
+	full = *has ? 0xff : 0;
+	while (n < end) {
+		if (n % 8 == 0 && end - n >= 8 && f->map[n / 8] == full) {
+			n += 8;
+			continue;
+		}
+		if (map_has(f, n) != *has)
+			break;
+		n++;
+	}
+	return n - b;
+}
+
+/* Mark bytes [b, b + n) of f received. */
+static void
+map_set(struct frag *f, size_t b, size_t n)
+{
+	size_t	 end = b + n;
+
+	for (; b < end && b % 8 != 0; b++)
+		f->map[b / 8] |= (uint8_t)(1u << (b % 8));
+	if (end - b >= 8) {
+		memset(f->map + b / 8, 0xff, (end - b) / 8);
+		b += (end - b) / 8 * 8;
+	}
+	for (; b < end; b++)
+		f->map[b / 8] |= (uint8_t)(1u << (b % 8));
+}
+
 /* Whether a slice overlaps received bytes of f with different content. */
 static bool
 frag_conflicts(const struct frag *f, size_t off, const char *s, size_t len)
 {
-	size_t	 i;
+	size_t	 b, run;
+	bool	 has;
 
-	for (i = 0; i < len; i++)
-		if ((f->map[(off + i) / 8] & (1u << ((off + i) % 8))) &&
-		    f->buf[off + i] != s[i])
+	for (b = off; b < off + len; b += run) {
+		run = map_run(f, b, off + len, &has);
+		if (has && memcmp(f->buf + b, s + (b - off), run) != 0)
 			return true;
+	}
 	return false;
 }
 
@@ -1380,15 +1430,16 @@ frag_conflicts(const struct frag *f, size_t off, const char *s, size_t len)
 static void
 frag_place(struct frag *f, size_t off, const char *s, size_t len)
 {
-	size_t	 i, b;
+	size_t	 b, run;
+	bool	 has;
 
-	for (i = 0; i < len; i++) {
-		b = off + i;
-		if (f->map[b / 8] & (1u << (b % 8)))
+	for (b = off; b < off + len; b += run) {
+		run = map_run(f, b, off + len, &has);
+		if (has)
 			continue;
-		f->map[b / 8] |= (uint8_t)(1u << (b % 8));
-		f->buf[b] = s[i];
-		f->have++;
+		memcpy(f->buf + b, s + (b - off), run);
+		map_set(f, b, run);
+		f->have += run;
 	}
 }
 
