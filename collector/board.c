@@ -807,7 +807,7 @@ board_drain(struct board_table *t, struct board *b)
 
 	while ((rec = nc_rx_next(b->rx)) != NULL) {
 		board_record(t, b, rec);
-		nc_record_free(rec);
+		nc_rx_recycle(b->rx, rec);
 	}
 	board_reports(t, b);
 }

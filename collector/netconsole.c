@@ -29,6 +29,8 @@
 #define NC_LATE_SEQS	64	/* a hole this recent may still be filled */
 #define NC_PRIO_MAX	0xffff	/* larger prio is not an ext header */
 #define NC_TEXT_MIN	64	/* first allocation of the plain line */
+#define NC_NODE_TEXT	256	/* text room of a reusable record node */
+#define NC_SPARE_MAX	64	/* reusable nodes an rx keeps */
 #define NC_LATEST_MIN	16	/* first size of the rx->latest index */
 
 /* Multipliers of xxHash64, for the hashes below. */
@@ -67,6 +69,8 @@ struct rec_node {
 	bool			 dup;	/* held: matched a known record */
 	bool			 superseded; /* held: cannot take a 'c' */
 	int64_t			 held_ms;	/* entered the cont hold at */
+	size_t			 room;	/* inplace text bytes allocated */
+	struct rec_node		*spare_next;	/* in rx->spare */
 	/* inplace text bytes follow */
 };
 TAILQ_HEAD(rec_queue, rec_node);
@@ -148,6 +152,11 @@ struct nc_rx {
 
 	struct rec_queue	 ready;		/* for nc_rx_next() */
 	size_t			 nready;
+
+	/* Freed nodes with NC_NODE_TEXT of room, for the next records: a
+	 * malloc and free per datagram showed in the event loop's profile. */
+	struct rec_node		*spare;
+	size_t			 nspare;
 };
 
 /* Note the first malformed reason of this datagram. */
@@ -369,9 +378,18 @@ node_new(struct nc_rx *rx, enum nc_format fmt, int64_t now, size_t hint)
 	if (hint > rx->lim.line_max_bytes)
 		hint = rx->lim.line_max_bytes;
 	cap = hint + 1;
-	if ((n = malloc(sizeof(*n) + cap)) == NULL)
-		return NULL;
+	if (cap <= NC_NODE_TEXT && (n = rx->spare) != NULL) {
+		rx->spare = n->spare_next;
+		rx->nspare--;
+	} else {
+		if (cap < NC_NODE_TEXT)
+			cap = NC_NODE_TEXT;
+		if ((n = malloc(sizeof(*n) + cap)) == NULL)
+			return NULL;
+	}
+	cap = cap <= NC_NODE_TEXT ? NC_NODE_TEXT : cap;
 	memset(n, 0, sizeof(*n));
+	n->room = cap;
 	sbuf_init_inplace(&n->text, rx->lim.line_max_bytes, (char *)(n + 1),
 	    cap);
 	n->rec.format = fmt;
@@ -382,21 +400,44 @@ node_new(struct nc_rx *rx, enum nc_format fmt, int64_t now, size_t hint)
 	return n;
 }
 
-/* Free a node and everything it owns. */
+/* Free what a node owns besides itself. */
 static void
-node_free(struct rec_node *n)
+node_clear(struct rec_node *n)
 {
 	size_t	 i;
 
-	if (n == NULL)
-		return;
 	for (i = 0; i < n->rec.nattrs; i++) {
 		free(n->rec.attrs[i].key);
 		free(n->rec.attrs[i].value);
 	}
 	free(n->rec.attrs);
 	sbuf_free(&n->text);
+}
+
+/* Free a node and everything it owns. */
+static void
+node_free(struct rec_node *n)
+{
+	if (n == NULL)
+		return;
+	node_clear(n);
 	free(n);
+}
+
+/* Free a node, keeping it for reuse by rx when it has the common size. */
+static void
+node_recycle(struct nc_rx *rx, struct rec_node *n)
+{
+	if (n == NULL)
+		return;
+	if (n->room != NC_NODE_TEXT || rx->nspare >= NC_SPARE_MAX) {
+		node_free(n);
+		return;
+	}
+	node_clear(n);
+	n->spare_next = rx->spare;
+	rx->spare = n;
+	rx->nspare++;
 }
 
 /* Free every node on q. */
@@ -693,7 +734,7 @@ cont_merge(struct nc_rx *rx, struct rec_node *t, struct rec_node *n)
 	t->seq_last = n->rec.seq;
 	t->rec.merged++;
 	rx->ctr.cont_merged++;
-	node_free(n);
+	node_recycle(rx, n);
 }
 
 /*
@@ -970,7 +1011,7 @@ static void
 seq_dup(struct nc_rx *rx, struct rec_node *n)
 {
 	rx->ctr.duplicates++;
-	node_free(n);
+	node_recycle(rx, n);
 }
 
 /* Hold n while we cannot tell a replay from a new boot. */
@@ -1777,6 +1818,8 @@ nc_rx_new(const struct nc_limits *lim)
 void
 nc_rx_free(struct nc_rx *rx)
 {
+	struct rec_node	*n;
+
 	if (rx == NULL)
 		return;
 	frag_expire(rx, 0, true);
@@ -1784,6 +1827,10 @@ nc_rx_free(struct nc_rx *rx)
 	queue_free(&rx->inbox);
 	queue_free(&rx->hold);
 	queue_free(&rx->ready);
+	while ((n = rx->spare) != NULL) {
+		rx->spare = n->spare_next;
+		free(n);
+	}
 	free(rx->latest);
 	free(rx->seq.ring);
 	free(rx->plain.p);
@@ -1896,6 +1943,13 @@ size_t
 nc_rx_ready(const struct nc_rx *rx)
 {
 	return rx->nready;
+}
+
+void
+nc_rx_recycle(struct nc_rx *rx, struct nc_record *rec)
+{
+	/* rec is the first member of its rec_node. */
+	node_recycle(rx, (struct rec_node *)rec);
 }
 
 void

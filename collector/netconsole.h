@@ -259,6 +259,11 @@ size_t		 nc_rx_ready(const struct nc_rx *rx);
 
 /* Free a record popped from nc_rx_next(). NULL is a no-op. */
 void		 nc_record_free(struct nc_record *rec);
+/*
+ * Free a record popped from rx's nc_rx_next(), letting rx keep its memory
+ * for a later record (bounded). NULL is a no-op.
+ */
+void		 nc_rx_recycle(struct nc_rx *rx, struct nc_record *rec);
 
 /* Return the first attribute value with this key in rec, or NULL. */
 const char	*nc_record_attr(const struct nc_record *rec, const char *key);
