@@ -469,11 +469,17 @@ sync_out(struct archive_writer *w, char **cause)
 	return write_pending(w, cause);
 }
 
-/* A full member's worth staged: compress and write it now. */
+/*
+ * Make room for a line of len bytes: when it would take the staged
+ * records past a member, compress and write them first. So the staging
+ * buffer, one per open archive, never grows past ARCHIVE_MEMBER_BYTES
+ * (bar a single line longer than that).
+ */
 static int
-stage_check(struct archive_writer *w, char **cause)
+stage_room(struct archive_writer *w, size_t len, char **cause)
 {
-	if (w->stage.len < ARCHIVE_MEMBER_BYTES)
+	if (w->stage.len == 0 ||
+	    w->stage.len + ARCHIVE_HDR_MAX + len + 1 <= ARCHIVE_MEMBER_BYTES)
 		return 0;
 	return sync_out(w, cause);
 }
@@ -505,11 +511,10 @@ writer_recover(const char *path, const char *relpath, const char *board,
 	if (w == NULL)
 		goto out;
 	while ((ret = archive_reader_next(r, &l, &rerr)) == 1) {
-		if (put_line(w, &l, l.lineno, cause) != 0)
+		if (stage_room(w, l.len, cause) != 0 ||
+		    put_line(w, &l, l.lineno, cause) != 0)
 			goto fail;
 		w->lines = l.lineno;
-		if (stage_check(w, cause) != 0)
-			goto fail;
 	}
 	if (sync_out(w, cause) != 0 || fsync(w->fd) != 0)
 		goto fail_errno;
@@ -588,6 +593,9 @@ archive_writer_append(struct archive_writer *w,
 		    line->len);
 		return -1;
 	}
+	/* Write errors surface at the next flush; the staged lines are
+	 * kept (compressed in out). */
+	stage_room(w, line->len, NULL);
 	if (put_line(w, line, w->lines + 1, cause) != 0)
 		return -1;
 	w->lines++;
@@ -595,9 +603,6 @@ archive_writer_append(struct archive_writer *w,
 		*lineno = w->lines;
 	if (w->dirty_ms < 0)
 		w->dirty_ms = mono_ms();
-	/* Write errors surface at the next flush; keep the line (staged, or
-	 * compressed in out). */
-	stage_check(w, NULL);
 	return 0;
 }
 

@@ -349,6 +349,7 @@ board_new(struct board_table *t, const struct board_addr *key,
 	b->rx = nc_rx_new(&t->nclim);
 	b->kr = kr_new(&t->krcfg, &cause);
 	b->timer = evtimer_new(t->cfg.base, board_timer_cb, b);
+	b->timer_due = -1;
 	if (b->rx == NULL || b->kr == NULL || b->timer == NULL) {
 		log_warnx_rl(&t->rl, "board %s: cannot create: %s", name,
 		    cause != NULL ? cause : "out of memory");
@@ -881,15 +882,21 @@ board_rearm(struct board_table *t, struct board *b)
 		delay = nd - t->mono_ms;
 	if (kd != -1 && (delay == -1 || kd - t->wall_ms < delay))
 		delay = kd - t->wall_ms;
-	if (delay == -1) {
-		evtimer_del(b->timer);
-		return;
-	}
-	if (delay < 1)
+	if (delay < 1 && delay != -1)
 		delay = 1;
+	/*
+	 * Re-arming a libevent timer is a heap update, and with many boards
+	 * this runs for nearly every datagram. A timer armed no later than
+	 * needed stays: if it fires early, board_tick() finds nothing due
+	 * and we come back here. Nothing due at all leaves it armed too.
+	 */
+	if (delay == -1 ||
+	    (b->timer_due != -1 && b->timer_due <= t->mono_ms + delay))
+		return;
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
 	evtimer_add(b->timer, &tv);
+	b->timer_due = t->mono_ms + delay;
 }
 
 /* Re-arm the timers of boards touched since the last call. */
@@ -926,6 +933,7 @@ board_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	b->timer_due = -1; /* fired */
 	board_table_clock(t, log_now_ms(), log_wall_ms());
 	board_tick(t, b);
 	board_table_rearm(t);
@@ -957,6 +965,7 @@ board_table_flush(struct board_table *t)
 		kr_flush(b->kr);
 		board_reports(t, b);
 		evtimer_del(b->timer);
+		b->timer_due = -1;
 	}
 }
 

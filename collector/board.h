@@ -80,6 +80,7 @@ struct board {
 	struct nc_rx *rx;	     /* owned */
 	struct kr_ctx *kr;	     /* owned */
 	struct event *timer;	     /* nc/kr deadlines; owned */
+	int64_t timer_due;	     /* mono ms it is armed for, -1 not */
 	bool dirty;		     /* timer needs re-arming */
 	struct board *dirty_next;
 
