@@ -30,7 +30,9 @@
 #define NC_PRIO_MAX	0xffff	/* larger prio is not an ext header */
 #define NC_TEXT_MIN	64	/* first allocation of the plain line */
 #define NC_NODE_TEXT	256	/* text room of a reusable record node */
-#define NC_SPARE_MAX	64	/* reusable nodes an rx keeps */
+#define NC_SPARE_MAX	16	/* reusable nodes an rx keeps: records are
+				   drained one datagram at a time, so few
+				   are in flight; 256 boards x 16 x ~450 B */
 #define NC_LATEST_MIN	16	/* first size of the rx->latest index */
 
 /* Multipliers of xxHash64, for the hashes below. */
