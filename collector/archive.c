@@ -4,7 +4,7 @@
  * delta-encoded records per (board, boot), written and read back. It owns
  * the file layout under <data-dir>/archive and the record format
  * (docs/archive.md). Records are staged uncompressed and written as
- * complete gzip members, one per flush or per ARCHIVE_MEMBER_BYTES.
+ * complete gzip members, one per flush or per member_bytes() staged.
  * Compression goes through zbuf; nothing here parses kernel text, logs or
  * exits.
  */
@@ -26,10 +26,9 @@
 #define ARCHIVE_HDR_MAX 256	/* longest record header line, '\n' incl. */
 #define ARCHIVE_LEVEL 1		/* libdeflate level: the writer thread
 				   compresses for every board */
-#define ARCHIVE_MEMBER_BYTES 32768 /* staged bytes that make a gzip member:
-				   one buffer this big per open archive, 8 MB
-				   at 256 boards (64 KiB compressed 6 % better
-				   but cost 8 MB more) */
+#define ARCHIVE_MEMBER_MAX 65536 /* staged bytes that make a gzip member, */
+#define ARCHIVE_MEMBER_MIN 16384 /* halved down to this while the open */
+#define ARCHIVE_STAGE_BUDGET (8u << 20) /* archives' buffers would pass this */
 #define ARCHIVE_END_TYPE "E"	/* the record a clean close ends with */
 #define ARCHIVE_READ_CHUNK 65536 /* compressed bytes read per read(2) */
 #define ARCHIVE_INFLATE_MAX (256u << 10) /* inflate this much at a time */
@@ -53,6 +52,13 @@ struct line_prev {
 	struct num_prev seq;
 };
 
+/*
+ * Archive writers open in this process, all threads. Every open archive
+ * stages up to member_bytes(); the count keeps the sum of those buffers
+ * near ARCHIVE_STAGE_BUDGET (8 MB at 256 boards instead of 16).
+ */
+static unsigned archive_nopen;
+
 struct archive_writer {
 	int fd;
 	char *path;		/* absolute (or as given) path */
@@ -64,6 +70,7 @@ struct archive_writer {
 	int64_t dirty_ms;	/* monotonic ms of the oldest unflushed line,
 				   -1 when everything is flushed */
 	char *failed;		/* why the writer gave up, NULL while fine */
+	bool counted;		/* in archive_nopen */
 };
 
 struct archive_reader {
@@ -264,6 +271,22 @@ write_pending(struct archive_writer *w, char **cause)
 	return -1;
 }
 
+/*
+ * Staged bytes per member: 64 KiB compresses about 6 % better than 32 KiB,
+ * but one buffer per open archive adds up (16 MB at 256 boards), so the
+ * size halves as more archives are open.
+ */
+static size_t
+member_bytes(void)
+{
+	size_t n = __atomic_load_n(&archive_nopen, __ATOMIC_RELAXED);
+	size_t m = ARCHIVE_MEMBER_MAX;
+
+	while (m > ARCHIVE_MEMBER_MIN && n * m > ARCHIVE_STAGE_BUDGET)
+		m /= 2;
+	return m;
+}
+
 /* Compress one record: header line (with its '\n'), payload, '\n'. */
 static int
 put_record(struct archive_writer *w, const char *hdr, size_t hdrlen,
@@ -298,6 +321,9 @@ emit_member(struct archive_writer *w, char **cause)
 	    &w->out, cause) != 0)
 		return -1;
 	w->stage.len = 0;
+	/* Grown when fewer archives were open, or for one long line. */
+	if (w->stage.cap > member_bytes())
+		zbuf_free(&w->stage);
 	return 0;
 }
 
@@ -439,6 +465,8 @@ writer_create(const char *path, const char *relpath, const char *board,
 		goto fail_nomem;
 	w->fd = -1;
 	w->dirty_ms = -1;
+	w->counted = true;
+	__atomic_add_fetch(&archive_nopen, 1, __ATOMIC_RELAXED);
 	w->path = strdup(path);
 	w->relpath = strdup(relpath);
 	if (w->path == NULL || w->relpath == NULL)
@@ -470,17 +498,18 @@ sync_out(struct archive_writer *w, char **cause)
 	return write_pending(w, cause);
 }
 
+
 /*
  * Make room for a line of len bytes: when it would take the staged
  * records past a member, compress and write them first. So the staging
- * buffer, one per open archive, never grows past ARCHIVE_MEMBER_BYTES
- * (bar a single line longer than that).
+ * buffer, one per open archive, never grows past member_bytes() (bar a
+ * single line longer than that).
  */
 static int
 stage_room(struct archive_writer *w, size_t len, char **cause)
 {
 	if (w->stage.len == 0 ||
-	    w->stage.len + ARCHIVE_HDR_MAX + len + 1 <= ARCHIVE_MEMBER_BYTES)
+	    w->stage.len + ARCHIVE_HDR_MAX + len + 1 <= member_bytes())
 		return 0;
 	return sync_out(w, cause);
 }
@@ -676,6 +705,8 @@ archive_writer_close(struct archive_writer *w, char **cause)
 		set_cause(cause, "close %s: %s", w->path, strerror(errno));
 		ret = -1;
 	}
+	if (w->counted)
+		__atomic_sub_fetch(&archive_nopen, 1, __ATOMIC_RELAXED);
 	zbuf_free(&w->stage);
 	zbuf_free(&w->out);
 	free(w->failed);
