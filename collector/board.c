@@ -490,32 +490,6 @@ board_rate_ok(struct board_table *t, struct board *b)
 	return true;
 }
 
-/* Offset of the text after console prefixes ("<6>[  1.2][ T1] "). */
-static size_t
-board_skip_prefix(const char *s, size_t len)
-{
-	const char *end;
-	size_t i = 0, j;
-	int k;
-
-	if (len > 2 && s[0] == '<') {
-		for (j = 1; j < len && j < 5 && isdigit((unsigned char)s[j]);
-		    j++)
-			;
-		if (j > 1 && j < len && s[j] == '>')
-			i = j + 1;
-	}
-	for (k = 0; k < 2 && i < len && s[i] == '['; k++) {
-		end = memchr(s + i, ']', len - i < 32 ? len - i : 32);
-		if (end == NULL)
-			break;
-		i = (size_t)(end - s) + 1;
-	}
-	while (i < len && s[i] == ' ')
-		i++;
-	return i;
-}
-
 #define BOARD_VERSION "Linux version "
 #define BOARD_BOOTING "Booting Linux on physical CPU"
 
@@ -523,7 +497,7 @@ board_skip_prefix(const char *s, size_t len)
 unsigned
 board_line_marks(const char *text, size_t len, char *release, size_t relsz)
 {
-	size_t i = board_skip_prefix(text, len), n = 0;
+	size_t i = marker_skip_console(text, len), n = 0;
 	const char *p = text + i;
 	size_t rest = len - i;
 
@@ -605,7 +579,7 @@ static void
 board_marker(struct board_table *t, struct board *b, unsigned marks,
     const char *release, const char *text, size_t len)
 {
-	size_t skip = board_skip_prefix(text, len);
+	size_t skip = marker_skip_console(text, len);
 
 	if (!b->in_boot || !b->boot_fresh || (b->boot_marks & marks) ||
 	    b->line >= BOARD_MARK_WINDOW)

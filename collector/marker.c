@@ -36,9 +36,8 @@ marker_value_ok(const char *s, size_t max)
 	return i > 0;
 }
 
-/* Offset after "<N>", up to two "[...]" groups and spaces. */
-static size_t
-skip_console(const char *s, size_t len)
+size_t
+marker_skip_console(const char *s, size_t len)
 {
 	const char *end;
 	size_t i = 0, j;
@@ -230,7 +229,7 @@ marker_parse_line(const char *text, size_t len, struct marker *m,
 	if (reason == NULL)
 		reason = &dummy;
 	memset(m, 0, sizeof(*m));
-	i = skip_console(text, len);
+	i = marker_skip_console(text, len);
 	if (shutdown_line(text + i, len - i)) {
 		m->kind = MARKER_SHUTDOWN;
 		return MARKER_SHUTDOWN;

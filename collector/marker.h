@@ -87,6 +87,13 @@ bool marker_tracker_update(struct marker_tracker *t, const struct marker *m);
  * at most max bytes: 1 or more of [A-Za-z0-9._+:/@~#%-]. */
 bool marker_value_ok(const char *s, size_t max);
 
+/*
+ * Offset of the text after the console prefixes of a line: "<N>", up to
+ * two "[...]" groups (printk time, caller id) and spaces. The one place
+ * that knows them for the collector's own line checks (boot lines too).
+ */
+size_t marker_skip_console(const char *s, size_t len);
+
 /* "step", "end", "shutdown" or "none". */
 const char *marker_kind_name(enum marker_kind kind);
 

@@ -174,6 +174,32 @@ test_marker_tracker(void **state)
 	assert_string_equal(marker_kind_name(MARKER_NONE), "none");
 }
 
+/* Console prefixes are skipped, and only those (board.c uses it too). */
+static void
+test_marker_skip_console(void **state)
+{
+	static const struct {
+		const char *line;
+		size_t skip;
+	} cases[] = {
+		{"Linux version 6.1.0", 0},
+		{"<6>Linux version", 3},
+		{"[    1.000000] Linux", 15},
+		{"<4>[ 1.2][  T1] WARNING", 16},
+		{"[ 1.2] [ T1] x", 13},
+		{"[ 1.2] [ T1] [ C0] x", 13},	/* two groups at most */
+		{"<12345>x", 0},		/* not a syslog priority */
+		{"[no end x", 0},
+		{"", 0},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(marker_skip_console(cases[i].line,
+		    strlen(cases[i].line)), cases[i].skip);
+}
+
 static void
 test_marker_value_ok(void **state)
 {
@@ -196,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_marker_userdata),
 		cmocka_unit_test(test_marker_tracker),
 		cmocka_unit_test(test_marker_value_ok),
+		cmocka_unit_test(test_marker_skip_console),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
