@@ -803,7 +803,7 @@ cli_filter_init(struct cli_filter *cf)
 	cf->f.until_ms = -1;
 	cf->f.classes = cf->classes;
 	cf->f.states = cf->states;
-	cf->format = CLI_TABLE;
+	cf->out.format = CLI_TABLE;
 }
 
 /* The list and time options of cli_filter_opt(). */
@@ -820,15 +820,24 @@ filter_opt_value(struct cli_filter *cf, int c, const char *arg,
 		    state_ok, "state", cause);
 	case CLI_OPT_SINCE:
 		return cli_time_parse(arg, now_ms, &cf->f.since_ms, cause);
-	case CLI_OPT_UNTIL:
-		return cli_time_parse(arg, now_ms, &cf->f.until_ms, cause);
-	case CLI_OPT_FORMAT:
-		if (cli_format_parse(arg, &cf->format) == 0)
-			return 0;
-		cli_cause(cause, "bad --format '%s' (table, json, csv)", arg);
-		return -1;
 	default:
-		cf->format = CLI_JSON;
+		return cli_time_parse(arg, now_ms, &cf->f.until_ms, cause);
+	}
+}
+
+int
+cli_out_opt(struct cli_out *o, int c, const char *arg)
+{
+	switch (c) {
+	case CLI_OPT_DATA_DIR:
+		o->data_dir = arg;
+		return 1;
+	case CLI_OPT_JSON:
+		o->format = CLI_JSON;
+		return 1;
+	case CLI_OPT_FORMAT:
+		return cli_format_parse(arg, &o->format) == 0 ? 1 : -1;
+	default:
 		return 0;
 	}
 }
@@ -837,10 +846,13 @@ int
 cli_filter_opt(struct cli_filter *cf, int c, const char *arg,
     int64_t now_ms, char **cause)
 {
+	int rc = cli_out_opt(&cf->out, c, arg);
+
+	if (rc < 0)
+		cli_cause(cause, "bad --format '%s' (table, json, csv)", arg);
+	if (rc != 0)
+		return rc;
 	switch (c) {
-	case CLI_OPT_DATA_DIR:
-		cf->data_dir = arg;
-		return 1;
 	case CLI_OPT_BOARD:
 		cf->f.board = arg;
 		return 1;
@@ -860,7 +872,7 @@ cli_filter_opt(struct cli_filter *cf, int c, const char *arg,
 		cf->f.new_in = arg;
 		return 1;
 	case CLI_OPT_CLASS: case CLI_OPT_STATE: case CLI_OPT_SINCE:
-	case CLI_OPT_UNTIL: case CLI_OPT_FORMAT: case CLI_OPT_JSON:
+	case CLI_OPT_UNTIL:
 		return filter_opt_value(cf, c, arg, now_ms, cause) == 0 ? 1 :
 		    -1;
 	default:

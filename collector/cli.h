@@ -187,6 +187,27 @@ enum {
 	{"json", no_argument, NULL, CLI_OPT_JSON},                         \
 	{"help", no_argument, NULL, CLI_OPT_HELP}
 
+/*
+ * The options of the listing commands (bisect, steps, boards): where the
+ * data is and how to print it.
+ */
+#define CLI_OUT_LONGOPTS                                                   \
+	{"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR},           \
+	{"format", required_argument, NULL, CLI_OPT_FORMAT},               \
+	{"json", no_argument, NULL, CLI_OPT_JSON},                         \
+	{"help", no_argument, NULL, 'h'}
+
+struct cli_out {
+	const char *data_dir;	 /* --data-dir or NULL; points into argv */
+	enum cli_format format;	 /* CLI_TABLE unless asked */
+};
+
+/*
+ * Take getopt_long's c (with its arg) when it is one of CLI_OUT_LONGOPTS
+ * other than --help: 1 taken, 0 not one of them, -1 a bad --format.
+ */
+int cli_out_opt(struct cli_out *o, int c, const char *arg);
+
 /* Filter options as parsed; strings point into argv. */
 struct cli_filter {
 	struct store_filter f;	 /* what the store reads */
@@ -196,8 +217,7 @@ struct cli_filter {
 					   --state arguments the lists
 					   point into */
 	size_t nowned;
-	const char *data_dir;	 /* --data-dir or NULL */
-	enum cli_format format;
+	struct cli_out out;	 /* --data-dir, --format, --json */
 };
 
 /* Start with no conditions, table output. */

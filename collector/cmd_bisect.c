@@ -263,30 +263,22 @@ int
 cmd_bisect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR},
 		{"board", required_argument, NULL, CLI_OPT_BOARD},
-		{"format", required_argument, NULL, CLI_OPT_FORMAT},
-		{"json", no_argument, NULL, CLI_OPT_JSON},
-		{"help", no_argument, NULL, 'h'},
+		CLI_OUT_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *board = NULL;
-	enum cli_format fmt = CLI_TABLE;
+	struct cli_out out = {NULL, CLI_TABLE};
+	const char *board = NULL;
 	struct store *s = NULL;
 	int c, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == CLI_OPT_DATA_DIR)
-			dir = optarg;
-		else if (c == CLI_OPT_BOARD)
-			board = optarg;
-		else if (c == CLI_OPT_JSON)
-			fmt = CLI_JSON;
-		else if (c == CLI_OPT_FORMAT && cli_format_parse(optarg,
-		    &fmt) == 0)
+		if ((rc = cli_out_opt(&out, c, optarg)) == 1)
 			continue;
-		else if (c == 'h') {
+		if (rc == 0 && c == CLI_OPT_BOARD)
+			board = optarg;
+		else if (rc == 0 && c == 'h') {
 			usage(stdout);
 			return CMD_EXIT_OK;
 		} else
@@ -294,9 +286,10 @@ cmd_bisect(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		goto usage;
-	if ((rc = cli_open("bisect", dir, STORE_READONLY, &s, NULL)) != 0)
+	if ((rc = cli_open("bisect", out.data_dir, STORE_READONLY, &s,
+	    NULL)) != 0)
 		return rc;
-	rc = bisect_run(s, argv[optind], board, fmt);
+	rc = bisect_run(s, argv[optind], board, out.format);
 	store_close(s, NULL);
 	return rc;
 usage:

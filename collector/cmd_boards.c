@@ -126,43 +126,35 @@ int
 cmd_boards(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR},
-		{"format", required_argument, NULL, CLI_OPT_FORMAT},
-		{"json", no_argument, NULL, CLI_OPT_JSON},
-		{"help", no_argument, NULL, 'h'},
+		CLI_OUT_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	enum cli_format fmt = CLI_TABLE;
+	struct cli_out out = {NULL, CLI_TABLE};
 	struct store_board *v = NULL;
 	struct store *s = NULL;
-	const char *dir = NULL;
 	char *cause = NULL;
 	size_t n = 0;
 	int c, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == CLI_OPT_DATA_DIR)
-			dir = optarg;
-		else if (c == CLI_OPT_JSON)
-			fmt = CLI_JSON;
-		else if (c == CLI_OPT_FORMAT && cli_format_parse(optarg,
-		    &fmt) == 0)
+		if ((rc = cli_out_opt(&out, c, optarg)) == 1)
 			continue;
-		else if (c == 'h') {
+		if (rc == 0 && c == 'h') {
 			usage(stdout);
 			return CMD_EXIT_OK;
-		} else
-			goto usage;
+		}
+		goto usage;
 	}
 	if (optind != argc)
 		goto usage;
-	if ((rc = cli_open("boards", dir, STORE_READONLY, &s, NULL)) != 0)
+	if ((rc = cli_open("boards", out.data_dir, STORE_READONLY, &s,
+	    NULL)) != 0)
 		return rc;
 	if (store_board_list(s, &v, &n, &cause) != 0)
 		rc = cli_fail("boards", CMD_EXIT_DATA, "%s", cause != NULL ?
 		    cause : "out of memory");
-	else if (boards_print(v, n, fmt) != 0 || fflush(stdout) != 0)
+	else if (boards_print(v, n, out.format) != 0 || fflush(stdout) != 0)
 		rc = cli_fail("boards", CMD_EXIT_DATA, "output error");
 	store_board_list_free(v, n);
 	store_close(s, NULL);

@@ -120,7 +120,7 @@ static int
 query_run(struct store *s, const struct cli_filter *cf)
 {
 	static const char *const csv_extra[] = {"boot", "step_source", "state"};
-	struct query_out out = {.format = cf->format};
+	struct query_out out = {.format = cf->out.format};
 	const char *heads[QUERY_COLS + 3];
 	char *cause = NULL;
 	int rc;
@@ -211,7 +211,7 @@ cmd_query(int argc, char **argv)
 	cli_filter_init(&cf);
 	rc = query_args(argc, argv, &cf);
 	if (rc == CMD_EXIT_OK)
-		rc = cli_open("query", cf.data_dir, STORE_READONLY, &s, NULL);
+		rc = cli_open("query", cf.out.data_dir, STORE_READONLY, &s, NULL);
 	if (rc == CMD_EXIT_OK)
 		rc = query_run(s, &cf);
 	store_close(s, NULL);

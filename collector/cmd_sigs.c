@@ -201,7 +201,7 @@ cmd_sigs(int argc, char **argv)
 	cli_filter_init(&cf);
 	rc = sigs_args(argc, argv, &cf);
 	if (rc == CMD_EXIT_OK)
-		rc = cli_open("sigs", cf.data_dir, STORE_READONLY, &s, NULL);
+		rc = cli_open("sigs", cf.out.data_dir, STORE_READONLY, &s, NULL);
 	if (rc == CMD_EXIT_OK) {
 		rc = store_sig_list(s, &cf.f, &v, &n, &cause);
 		if (rc == STORE_EBADARG)
@@ -209,7 +209,7 @@ cmd_sigs(int argc, char **argv)
 		else if (rc != 0)
 			rc = cli_fail("sigs", CMD_EXIT_DATA, "%s",
 			    cause != NULL ? cause : "out of memory");
-		else if (sigs_print(v, n, cf.format) != 0 ||
+		else if (sigs_print(v, n, cf.out.format) != 0 ||
 		    fflush(stdout) != 0)
 			rc = cli_fail("sigs", CMD_EXIT_DATA, "output error");
 	}

@@ -191,30 +191,22 @@ int
 cmd_steps(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR},
 		{"plan", required_argument, NULL, CLI_OPT_PLAN},
-		{"format", required_argument, NULL, CLI_OPT_FORMAT},
-		{"json", no_argument, NULL, CLI_OPT_JSON},
-		{"help", no_argument, NULL, 'h'},
+		CLI_OUT_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *plan = NULL;
-	enum cli_format fmt = CLI_TABLE;
+	struct cli_out out = {NULL, CLI_TABLE};
+	const char *plan = NULL;
 	struct store *s = NULL;
 	int c, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == CLI_OPT_DATA_DIR)
-			dir = optarg;
-		else if (c == CLI_OPT_PLAN)
-			plan = optarg;
-		else if (c == CLI_OPT_JSON)
-			fmt = CLI_JSON;
-		else if (c == CLI_OPT_FORMAT && cli_format_parse(optarg,
-		    &fmt) == 0)
+		if ((rc = cli_out_opt(&out, c, optarg)) == 1)
 			continue;
-		else if (c == 'h') {
+		if (rc == 0 && c == CLI_OPT_PLAN)
+			plan = optarg;
+		else if (rc == 0 && c == 'h') {
 			usage(stdout);
 			return CMD_EXIT_OK;
 		} else
@@ -222,9 +214,10 @@ cmd_steps(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	if ((rc = cli_open("steps", dir, STORE_READONLY, &s, NULL)) != 0)
+	if ((rc = cli_open("steps", out.data_dir, STORE_READONLY, &s,
+	    NULL)) != 0)
 		return rc;
-	rc = steps_run(s, plan, fmt);
+	rc = steps_run(s, plan, out.format);
 	store_close(s, NULL);
 	return rc;
 usage:

@@ -234,7 +234,18 @@ test_cli_filter(void **state)
 	assert_int_equal(cf.f.since_ms, NOW - 3600000);
 	assert_int_equal(cli_filter_opt(&cf, CLI_OPT_JSON, NULL, NOW,
 	    &cause), 1);
-	assert_int_equal(cf.format, CLI_JSON);
+	assert_int_equal(cf.out.format, CLI_JSON);
+	assert_int_equal(cli_filter_opt(&cf, CLI_OPT_FORMAT, "csv", NOW,
+	    &cause), 1);
+	assert_int_equal(cf.out.format, CLI_CSV);
+	assert_int_equal(cli_filter_opt(&cf, CLI_OPT_FORMAT, "xml", NOW,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "xml"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(cli_filter_opt(&cf, CLI_OPT_DATA_DIR, "/d", NOW,
+	    &cause), 1);
+	assert_string_equal(cf.out.data_dir, "/d");
 	assert_int_equal(cli_filter_opt(&cf, CLI_OPT_LIMIT, "3", NOW,
 	    &cause), 0);
 	assert_int_equal(cli_filter_opt(&cf, CLI_OPT_CLASS, "kasan,nope", NOW,
