@@ -108,7 +108,6 @@ struct writer {
 	/* Thread only. */
 	struct writer_board **open;	/* boards whose archive is open */
 	size_t nopen, capopen;
-	struct writer_slot *order;	/* entries of a block by board */
 	struct log_ratelimit rl;
 	int stop_rc;
 	char *stop_cause;
@@ -118,14 +117,6 @@ struct writer {
 
 #define WRITER_ALIGN(n) (((n) + 7) & ~(size_t)7)
 /* Most entries one block can hold. */
-#define WRITER_BLOCK_ENTRIES (WRITER_BLOCK_BYTES / \
-	WRITER_ALIGN(sizeof(struct writer_entry)))
-
-/* One entry of a block, for processing them board by board. */
-struct writer_slot {
-	struct writer_board *wb;
-	uint32_t off;		  /* offset in the block: keeps the order */
-};
 
 static void writer_commit_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -167,8 +158,7 @@ writer_new(const struct writer_config *cfg, struct store *s, char **cause)
 		goto fail;
 	w->cfg = *cfg;
 	w->data_dir = strdup(cfg->data_dir);
-	w->order = calloc(WRITER_BLOCK_ENTRIES, sizeof(*w->order));
-	if (w->data_dir == NULL || w->order == NULL)
+	if (w->data_dir == NULL)
 		goto fail;
 	w->cfg.data_dir = w->data_dir;
 	w->store = s;
@@ -190,10 +180,8 @@ writer_new(const struct writer_config *cfg, struct store *s, char **cause)
 fail:
 	if (cause != NULL)
 		*cause = strdup("out of memory");
-	if (w != NULL) {
+	if (w != NULL)
 		free(w->data_dir);
-		free(w->order);
-	}
 	free(w);
 	store_close(s, NULL);
 	return NULL;
@@ -916,17 +904,6 @@ writer_do_stat(struct writer *w, struct writer_entry *e)
 	}
 }
 
-/* Order slots by board, then by position in the block. */
-static int
-writer_slot_cmp(const void *a, const void *b)
-{
-	const struct writer_slot *x = a, *y = b;
-
-	if (x->wb != y->wb)
-		return (uintptr_t)x->wb < (uintptr_t)y->wb ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
 /* Do one entry. */
 static void
 writer_do(struct writer *w, struct writer_entry *e, int64_t now, int64_t wall)
@@ -945,27 +922,22 @@ writer_do(struct writer *w, struct writer_entry *e, int64_t now, int64_t wall)
 }
 
 /*
- * Do the work of one block, board by board: each board's entries keep
- * their order (a line before the report that covers it), while one
- * board's compressor and archive stay hot in the cache for a run of
- * lines instead of 256 streams taking turns per line.
+ * Do the work of one block, in queue order (a line before the report
+ * that covers it). Lines only append to their archive's staging buffer,
+ * so taking boards in turn costs nothing in cache (it did with one zlib
+ * stream per board, when the entries were sorted by board first).
  */
 static void
 writer_process(struct writer *w, struct writer_block *b)
 {
 	struct writer_entry *e;
 	int64_t now = store_clock_ms(), wall = writer_wall_ms();
-	size_t off, n = 0, i;
+	size_t off;
 
-	for (off = 0; off < b->used && n < WRITER_BLOCK_ENTRIES; off += e->size) {
+	for (off = 0; off < b->used; off += e->size) {
 		e = (struct writer_entry *)(b->data + off);
-		w->order[n].wb = e->wb;
-		w->order[n++].off = (uint32_t)off;
+		writer_do(w, e, now, wall);
 	}
-	qsort(w->order, n, sizeof(*w->order), writer_slot_cmp);
-	for (i = 0; i < n; i++)
-		writer_do(w, (struct writer_entry *)(b->data + w->order[i].off),
-		    now, wall);
 }
 
 /* Flush the archive of wb when its oldest unflushed line is due. */
@@ -1201,7 +1173,6 @@ writer_free(struct writer *w)
 		writer_blocks_free(w->cur, true);
 	if (w->commit_ev != NULL)
 		event_free(w->commit_ev);
-	free(w->order);
 	free(w->open);
 	free(w->stop_cause);
 	free(w->data_dir);
