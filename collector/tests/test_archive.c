@@ -320,6 +320,103 @@ test_archive_truncated_every_offset(void **state)
 	free(path);
 }
 
+/* Number of gzip members in path and the largest one, decompressed. */
+static size_t
+members(const char *path, size_t *largest)
+{
+	struct zbuf in, out;
+	struct zbuf_inflate *z;
+	size_t used, pos = 0, n = 0, start = 0;
+	int fd, ret;
+	ssize_t r;
+
+	zbuf_init(&in);
+	zbuf_init(&out);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	do {
+		assert_int_equal(zbuf_reserve(&in, 65536), 0);
+		r = read(fd, in.data + in.len, 65536);
+		assert_true(r >= 0);
+		in.len += (size_t)r;
+	} while (r > 0);
+	close(fd);
+	z = zbuf_inflate_new(ZBUF_GZIP, NULL);
+	*largest = 0;
+	while (pos < in.len) {
+		ret = zbuf_inflate_feed(z, in.data + pos, in.len - pos, &used,
+		    &out, SIZE_MAX, NULL);
+		assert_true(ret >= 0);
+		pos += used;
+		if (ret != ZBUF_END) {
+			assert_int_equal(used, 0); /* a whole file: no torn end */
+			break;
+		}
+		if (out.len - start > *largest)
+			*largest = out.len - start;
+		start = out.len;
+		n++;
+		zbuf_inflate_reset(z);
+	}
+	assert_int_equal(pos, in.len);
+	zbuf_inflate_free(z);
+	zbuf_free(&in);
+	zbuf_free(&out);
+	return n;
+}
+
+/* Append short console lines (make_line from 10 on) until bytes of text. */
+static void
+append_text(struct archive_writer *w, size_t bytes)
+{
+	static unsigned char buf[ARCHIVE_LINE_MAX + 1];
+	struct archive_line l;
+	size_t i, done = 0;
+
+	for (i = 10; done < bytes; i++) {
+		make_line(i, buf, sizeof(buf), &l);
+		assert_int_equal(archive_writer_append(w, &l, NULL, NULL), 0);
+		done += l.len;
+	}
+}
+
+/*
+ * Staged lines go out as members of at most 64 KiB, and of 32 KiB while
+ * so many archives are open that 64 KiB each would pass the 8 MB budget.
+ */
+static void
+test_archive_member_sizes(void **state)
+{
+	const char *dir = *state;
+	struct archive_writer *w, *many[200];
+	size_t n, largest, i;
+	char *path;
+
+	w = archive_writer_open(dir, BOARD, 20, NULL);
+	assert_non_null(w);
+	append_text(w, 300000);
+	assert_int_equal(archive_writer_close(w, NULL), 0);
+	path = archive_path(dir, BOARD, 20);
+	n = members(path, &largest);
+	assert_true(n >= 6);
+	assert_true(largest <= 65536 && largest > 32768);
+	free(path);
+
+	for (i = 0; i < 200; i++) {
+		many[i] = archive_writer_open(dir, BOARD, 100 + (int64_t)i,
+		    NULL);
+		assert_non_null(many[i]);
+	}
+	append_text(many[0], 300000);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(archive_writer_close(many[i], NULL), 0);
+	path = archive_path(dir, BOARD, 100);
+	n = members(path, &largest);
+	assert_true(n >= 11);
+	assert_true(largest <= 32768);
+	free(path);
+}
+
 /* A restarted collector continues the boot: numbering goes on. */
 static void
 test_archive_reopen_continues(void **state)
@@ -639,6 +736,7 @@ main(void)
 		T(test_archive_reopen_continues),
 		T(test_archive_corrupt_records),
 		T(test_archive_trailer_checked),
+		T(test_archive_member_sizes),
 		T(test_archive_reopen_corrupt_kept),
 		T(test_archive_seek),
 		T(test_archive_flush_deadline),
